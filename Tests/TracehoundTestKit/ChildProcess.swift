@@ -23,9 +23,10 @@ public struct CommandFailed: Error, CustomStringConvertible {
 public func findExecutable(_ name: String) -> String? {
     if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
     let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-    let folders = path.split(separator: ":").map(String.init) + [
-        "/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin", "/lib/systemd", "/usr/lib/systemd",
-    ]
+    let folders =
+        path.split(separator: ":").map(String.init) + [
+            "/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin", "/lib/systemd", "/usr/lib/systemd",
+        ]
     for folder in folders {
         let candidate = (folder as NSString).appendingPathComponent(name)
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
