@@ -35,6 +35,11 @@ let package = Package(
         .target(name: "TracehoundSystemd", dependencies: ["CSystemd", "TracehoundPosix"], swiftSettings: strict),
         .target(name: "TracehoundCore", dependencies: ["CLZ4", "TracehoundPosix"], swiftSettings: strict),
         .target(name: "TracehoundConfig", dependencies: ["CYAML", "TracehoundCore"], swiftSettings: strict),
+        .target(
+            name: "TracehoundSources",
+            dependencies: ["TracehoundConfig", "TracehoundCore", "TracehoundPosix"],
+            swiftSettings: strict
+        ),
         .target(name: "TracehoundFilter", dependencies: ["CVectorscan", "TracehoundConfig"], swiftSettings: strict),
         .target(name: "TracehoundForward", dependencies: ["CCurl", "TracehoundConfig"], swiftSettings: strict),
         .target(
@@ -63,6 +68,7 @@ let package = Package(
         .testTarget(name: "TracehoundSystemdTests", dependencies: ["TracehoundSystemd", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundCoreTests", dependencies: ["TracehoundCore", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundConfigTests", dependencies: ["TracehoundConfig", "TracehoundTestKit"]),
+        .testTarget(name: "TracehoundSourcesTests", dependencies: ["TracehoundSources", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundFilterTests", dependencies: ["TracehoundFilter", "TracehoundTestKit"]),
         .testTarget(
             name: "TracehoundForwardTests",

@@ -1,1 +1,95 @@
-print("tracehound")
+// tracehound: the agent-host daemon and its operator commands. Commands are declared here; their work lives in
+// the library modules (see docs/ARCHITECTURE.md).
+import Foundation
+import TracehoundCLI
+import TracehoundConfig
+
+let configFlag = Flag(
+    "config",
+    value: "FILE",
+    help: "the daemon's YAML config (default /etc/tracehound/tracehound.yaml)"
+)
+let defaultConfigPath = "/etc/tracehound/tracehound.yaml"
+
+/// Commands whose work a later issue builds: they parse their flags, then say plainly what is missing.
+func notBuiltYet(_ what: String, issue: Int) -> @Sendable (ParsedArguments, CommandContext) throws -> ExitCode {
+    { _, context in
+        context.errors.write("\(context.programName): \(what) is not built yet (issue \(issue)).\n")
+        return .failure
+    }
+}
+
+let program = Program(
+    name: "tracehound",
+    summary: "watch what AI coding agents think and do, and ship the suspicious parts to a central store",
+    version: TracehoundVersion.current,
+    commands: [
+        Command(
+            name: "run",
+            summary: "run the daemon: tail sources, match rules, spool and forward segments",
+            synopsis: "[--config FILE] [--log-level LEVEL] [--log-format auto|logfmt|json|journal]",
+            flags: [configFlag] + LoggingFlags.flags,
+            run: { arguments, context in
+                let path = arguments.value("config") ?? defaultConfigPath
+                let logger = try LoggingFlags.logger(arguments, identifier: "tracehound", context: context)
+                let config = ConfigCommands.loadDaemonConfig(path, context: context)
+                guard let config else { return .failure }
+                logger.info("config loaded", [("config", path), ("sources", "\(config.sources.count)")])
+                logger.error("the daemon pipeline is not built yet (issue 4); exiting", [("config", path)])
+                return .failure
+            }
+        ),
+        Command(
+            name: "check",
+            summary: "validate a config and print it resolved, every key with its effective value",
+            synopsis: "[--config FILE] [--print-reference]",
+            flags: [
+                configFlag,
+                Flag("print-reference", help: "print every key with its type, default, unit and doc line instead"),
+            ],
+            details: "Exit status 0 when the config is valid, 1 with every error (file:line:column: key: message).",
+            run: { arguments, context in
+                if arguments.isSet("print-reference") {
+                    context.output.write(DaemonConfig.reference())
+                    return .success
+                }
+                let path = arguments.value("config") ?? defaultConfigPath
+                guard let config = ConfigCommands.loadDaemonConfig(path, context: context) else { return .failure }
+                context.output.write(config.renderResolved())
+                return .success
+            }
+        ),
+        Command(
+            name: "test-rules",
+            summary: "run decoders, rules, segmenter and redaction over files exactly as the daemon would",
+            synopsis: "(--config FILE | --rules PATH...) [--format auto|claude-code|codex|jsonl|text] [--json] FILE...",
+            flags: [
+                configFlag,
+                Flag("rules", value: "PATH", repeatable: true, help: "a rules file or rules.d folder"),
+                Flag("format", value: "FORMAT", help: "transcript format: auto, claude-code, codex, jsonl or text"),
+                Flag("json", help: "print the NDJSON segments that would be shipped"),
+            ],
+            positional: 1...Int.max,
+            run: notBuiltYet("test-rules (the detection core)", issue: 3)
+        ),
+        Command(
+            name: "spool",
+            summary: "inspect, verify or export the on-disk spool",
+            synopsis: "inspect|verify|export --data-dir DIR [--batch ID]",
+            flags: [
+                Flag("data-dir", value: "DIR", help: "the daemon's data_dir"),
+                Flag("batch", value: "ID", help: "export only this batch"),
+            ],
+            positional: 1...1,
+            run: { arguments, context in
+                let action = arguments.positional[0]
+                guard ["inspect", "verify", "export"].contains(action) else {
+                    throw UsageError("unknown spool action '\(action)' (inspect, verify or export)")
+                }
+                return try notBuiltYet("spool \(action) (the write-ahead spool)", issue: 4)(arguments, context)
+            }
+        ),
+    ]
+)
+
+exit(program.main(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment).rawValue)

@@ -1,0 +1,65 @@
+# tracehound: the two commands a new machine needs are `make run` and `make test` (README.md).
+# Every target that builds first runs scripts/bootstrap, which installs only the Debian packages still missing.
+
+SWIFT      ?= swift
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CONFIG     ?= etc/tracehound/tracehound.yaml
+COLLECTOR_CONFIG ?= etc/tracehound/collector.yaml
+# Warnings are errors in the test build, so a warning cannot land unnoticed.
+TEST_FLAGS ?= -Xswiftc -warnings-as-errors
+BIN        := .build/debug
+RELEASE    := .build/release
+
+.PHONY: all bootstrap build release run test lint format coverage bench install clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release
+
+# The main job: the collector on embedded SQLite plus the daemon, default config.
+# Until the pipeline (issue 4) and the collector (issue 5) exist, this validates both shipped configs and says so.
+run: build
+	$(BIN)/tracehound check --config $(CONFIG) >/dev/null
+	$(BIN)/tracehound-collector check --config $(COLLECTOR_CONFIG) >/dev/null
+	@echo "make run: both configs are valid ($(CONFIG), $(COLLECTOR_CONFIG))."
+	@echo "make run: the daemon pipeline (issue 4) and the collector server (issue 5) are not built yet;"
+	@echo "          once they are, this target starts the collector on SQLite and the daemon against it."
+
+lint:
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Sources Tests
+
+format:
+	$(SWIFT) format --in-place --recursive --configuration .swift-format Package.swift Sources Tests
+
+test: bootstrap lint
+	$(SWIFT) test $(TEST_FLAGS)
+
+# Line coverage per file, for the spool, the tailer and the collector (STYLE.md).
+coverage: bootstrap
+	$(SWIFT) test --enable-code-coverage
+	llvm-cov report $$($(SWIFT) build --show-bin-path)/tracehoundPackageTests.xctest \
+		-instr-profile=$$($(SWIFT) build --show-bin-path)/codecov/default.profdata \
+		-ignore-filename-regex='(\.build|Tests)/'
+
+# Benchmarks land with the detection core (issue 3) and the performance work (issue 8).
+bench: release
+	@echo "make bench: no benchmark is built yet (issues 3 and 8 add them); nothing was measured."
+
+install: release
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(RELEASE)/tracehound $(RELEASE)/tracehound-collector $(DESTDIR)$(PREFIX)/bin/
+	install -d -m 0755 $(DESTDIR)/etc/tracehound/rules.d
+	test -e $(DESTDIR)/etc/tracehound/tracehound.yaml || install -m 0644 etc/tracehound/tracehound.yaml $(DESTDIR)/etc/tracehound/
+	test -e $(DESTDIR)/etc/tracehound/collector.yaml || install -m 0644 etc/tracehound/collector.yaml $(DESTDIR)/etc/tracehound/
+	@echo "make install: binaries and configs installed; systemd units arrive with issue 7."
+
+clean:
+	$(SWIFT) package clean
