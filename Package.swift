@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TracehoundForward", dependencies: ["CCurl", "TracehoundConfig"], swiftSettings: strict),
         .target(
             name: "TracehoundCollector",
-            dependencies: ["CMicroHTTPD", "CSQLite", "CPostgres", "TracehoundConfig"],
+            dependencies: ["CMicroHTTPD", "CSQLite", "CPostgres", "TracehoundConfig", "TracehoundPosix"],
             swiftSettings: strict
         ),
         .target(

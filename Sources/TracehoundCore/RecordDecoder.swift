@@ -7,9 +7,17 @@
 public protocol RecordDecoder: Sendable {
     /// Decodes one line. Never fails; see `Record.malformed(_:)`.
     mutating func decode(_ line: UnsafeRawBufferPointer) -> Record
+
+    /// Whether the decoder must see the next line even when no rule may hit it: it still needs state that the
+    /// stream's early lines carry (a Codex session id, the format `auto` has not settled on). The fast path
+    /// decodes lines that may hit and lines this asks for, nothing else.
+    var wantsEveryLine: Bool { get }
 }
 
 extension RecordDecoder {
+    /// Most formats carry no state across lines.
+    public var wantsEveryLine: Bool { false }
+
     /// Decodes one line held in an array.
     public mutating func decode(_ line: [UInt8]) -> Record {
         line.withUnsafeBytes { decode($0) }

@@ -30,6 +30,9 @@ public struct CodexDecoder: RecordDecoder {
     private var argumentsParser = JSONParser()
     private var session: String?
 
+    /// Until the session is known, every line is decoded so `session_meta` is not skipped by the fast path.
+    public var wantsEveryLine: Bool { session == nil }
+
     public init() {}
 
     public mutating func decode(_ line: UnsafeRawBufferPointer) -> Record {

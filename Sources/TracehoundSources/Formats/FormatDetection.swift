@@ -111,6 +111,9 @@ public struct AutoDecoder: RecordDecoder {
         }
     }
 
+    /// Undecided, or decided on a format that still wants every line.
+    public var wantsEveryLine: Bool { chosen?.wantsEveryLine ?? true }
+
     private mutating func choose(_ format: TranscriptFormat) {
         resolvedFormat = format
         chosen = format == .jsonl ? provisional : format.makeDecoder(layout: layout)
