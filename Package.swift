@@ -52,9 +52,17 @@ let package = Package(
             dependencies: ["TracehoundConfig", "TracehoundSystemd"],
             swiftSettings: strict
         ),
+        .target(
+            name: "TracehoundAgent",
+            dependencies: [
+                "TracehoundCLI", "TracehoundConfig", "TracehoundCore", "TracehoundFilter", "TracehoundForward",
+                "TracehoundPosix", "TracehoundSources",
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "tracehound",
-            dependencies: ["TracehoundCLI", "TracehoundConfig", "TracehoundFilter", "TracehoundForward"],
+            dependencies: ["TracehoundAgent", "TracehoundCLI", "TracehoundConfig", "TracehoundCore"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -69,7 +77,10 @@ let package = Package(
         .testTarget(name: "TracehoundCoreTests", dependencies: ["TracehoundCore", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundConfigTests", dependencies: ["TracehoundConfig", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundSourcesTests", dependencies: ["TracehoundSources", "TracehoundTestKit"]),
-        .testTarget(name: "TracehoundFilterTests", dependencies: ["TracehoundFilter", "TracehoundTestKit"]),
+        .testTarget(
+            name: "TracehoundFilterTests",
+            dependencies: ["TracehoundFilter", "TracehoundSources", "TracehoundTestKit"]
+        ),
         .testTarget(
             name: "TracehoundForwardTests",
             dependencies: ["TracehoundForward", "TracehoundCollector", "TracehoundTestKit"]
@@ -79,6 +90,10 @@ let package = Package(
             dependencies: ["TracehoundCollector", "TracehoundForward", "TracehoundTestKit"]
         ),
         .testTarget(name: "TracehoundCLITests", dependencies: ["TracehoundCLI", "TracehoundTestKit"]),
+        .testTarget(
+            name: "TracehoundAgentTests",
+            dependencies: ["TracehoundAgent", "TracehoundFilter", "TracehoundCore", "TracehoundTestKit"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,8 +1,10 @@
 // tracehound: the agent-host daemon and its operator commands. Commands are declared here; their work lives in
 // the library modules (see docs/ARCHITECTURE.md).
 import Foundation
+import TracehoundAgent
 import TracehoundCLI
 import TracehoundConfig
+import TracehoundCore
 
 let configFlag = Flag(
     "config",
@@ -70,7 +72,51 @@ let program = Program(
                 Flag("json", help: "print the NDJSON segments that would be shipped"),
             ],
             positional: 1...Int.max,
-            run: notBuiltYet("test-rules (the detection core)", issue: 3)
+            details: "Segments go to stdout (NDJSON with --json); the summary goes to stderr.",
+            run: { arguments, context in
+                let rulePaths = arguments.all("rules")
+                let configPath = arguments.value("config")
+                guard rulePaths.isEmpty != (configPath == nil) else {
+                    throw UsageError("give either --config FILE or --rules PATH...")
+                }
+                var format = TranscriptFormat.auto
+                if let name = arguments.value("format") {
+                    guard let parsed = TranscriptFormat(rawValue: name) else {
+                        throw UsageError("unknown format '\(name)' (auto, claude-code, codex, jsonl or text)")
+                    }
+                    format = parsed
+                }
+                let detection: Detection
+                var host = ProcessInfo.processInfo.hostName
+                do {
+                    if let configPath {
+                        guard let config = ConfigCommands.loadDaemonConfig(configPath, context: context) else {
+                            return .failure
+                        }
+                        host = (try? config.resolvedHostID()) ?? host
+                        detection = try Detection.load(config: config)
+                    } else {
+                        detection = try Detection.load(rulePaths: rulePaths)
+                    }
+                } catch {
+                    context.errors.write("\(error)\n")
+                    return .failure
+                }
+                let options = TestRulesOptions(
+                    files: arguments.positional,
+                    format: format,
+                    json: arguments.isSet("json"),
+                    colour: !arguments.isSet("json") && context.output.isTerminal,
+                    host: host
+                )
+                _ = try TestRules.run(
+                    options,
+                    detection: detection,
+                    output: context.output,
+                    summaryOutput: context.errors
+                )
+                return .success
+            }
         ),
         Command(
             name: "spool",
