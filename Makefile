@@ -49,9 +49,12 @@ coverage: bootstrap
 		-instr-profile=$$($(SWIFT) build --show-bin-path)/codecov/default.profdata \
 		-ignore-filename-regex='(\.build|Tests)/'
 
-# Benchmarks land with the detection core (issue 3) and the performance work (issue 8).
-bench: release
-	@echo "make bench: no benchmark is built yet (issues 3 and 8 add them); nothing was measured."
+# The detection core against its baselines (lz4 -1, grep -E, a bare vectorscan scan), measured in one run.
+# SIZE, SUSPICIOUS and FORMAT pass through (default 1GiB, 0.005, claude-code); see BENCHMARKS.md.
+bench:
+	@scripts/bootstrap --bench
+	$(SWIFT) build -c release
+	bench/run.sh
 
 install: release
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin

@@ -22,7 +22,16 @@ public struct Detection: Sendable {
     /// Rules from `rulePaths` (files, folders or globs), everything else from `config` (defaults when nil).
     public static func load(rulePaths: [String], config: DaemonConfig? = nil) throws -> Detection {
         let rules = try RuleLoader.load(paths: rulePaths)
-        let engine = try RuleEngine(rules: rules)
+        var weights = SeverityWeights()
+        if let configured = config?.rules.weights {
+            weights = SeverityWeights(
+                low: configured.low,
+                medium: configured.medium,
+                high: configured.high,
+                critical: configured.critical
+            )
+        }
+        let engine = try RuleEngine(rules: rules, weights: weights)
         var settings = SegmentSettings()
         var redact = RedactConfig()
         if let config {

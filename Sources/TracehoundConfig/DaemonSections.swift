@@ -4,6 +4,7 @@
 public struct RulesConfig: Sendable, Equatable {
     public var include = ["/etc/tracehound/rules.d/*.yaml"]
     public var minScore = 10
+    public var weights = SeverityWeightsConfig()
     public init() {}
 
     static var section: ConfigSection<RulesConfig> {
@@ -22,6 +23,45 @@ public struct RulesConfig: Sendable, Equatable {
                     .int(1...1_000_000),
                     unit: "severity points",
                     doc: "A segment is forwarded when the sum of its hits' severity weights reaches this."
+                ),
+                ConfigKey(
+                    "weights",
+                    \.weights,
+                    SeverityWeightsConfig.section.type,
+                    doc: "How much one hit of each severity adds to its segment's score."
+                ),
+            ]
+        )
+    }
+}
+
+/// The score each severity adds (DESIGN.md §2): 1, 3, 10 and 30 by default.
+public struct SeverityWeightsConfig: Sendable, Equatable {
+    public var low = 1
+    public var medium = 3
+    public var high = 10
+    public var critical = 30
+    public init() {}
+
+    static var section: ConfigSection<SeverityWeightsConfig> {
+        ConfigSection(
+            defaults: SeverityWeightsConfig(),
+            keys: [
+                ConfigKey("low", \.low, .int(0...1_000_000), unit: "severity points", doc: "Weight of a low hit."),
+                ConfigKey(
+                    "medium",
+                    \.medium,
+                    .int(0...1_000_000),
+                    unit: "severity points",
+                    doc: "Weight of a medium hit."
+                ),
+                ConfigKey("high", \.high, .int(0...1_000_000), unit: "severity points", doc: "Weight of a high hit."),
+                ConfigKey(
+                    "critical",
+                    \.critical,
+                    .int(0...1_000_000),
+                    unit: "severity points",
+                    doc: "Weight of a critical hit."
                 ),
             ]
         )

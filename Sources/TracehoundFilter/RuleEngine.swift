@@ -106,6 +106,11 @@ public final class RuleEngine: Sendable {
         }
     }
 
+    /// The database over decoded text, for `tracehound-bench`'s bare-scan baseline.
+    public var benchDecodedDatabase: PatternDatabase { decodedDatabase }
+    /// The raw-line database, for `tracehound-bench`.
+    public var benchRawDatabase: PatternDatabase { rawDatabase }
+
     /// The number of patterns compiled (vetoes included).
     public var patternCount: Int { slots.count }
 }

@@ -1,0 +1,67 @@
+// tracehound-bench: the baselines `make bench` measures the pipeline against, built from the same code.
+//   tracehound-bench bare-scan RULES FILE   one vectorscan pass of the rules' own patterns over the file's bytes
+//                                           in 1 MiB chunks: the physical limit the matcher should approach
+//   tracehound-bench raw-scan RULES FILE    the fast path's raw-line database over the same chunks
+//   tracehound-bench split FILE             line splitting alone (memchr), to set against `wc -l`
+// Each prints one line: bytes, seconds, MB/s, matches.
+import Foundation
+import TracehoundFilter
+import TracehoundPosix
+
+func measure(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Int) throws {
+    let file = try FileDescriptor.open(path)
+    defer { try? file.close() }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var bytes = 0
+    var matches = 0
+    let started = Date()
+    while true {
+        let count = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
+        if count == 0 { break }
+        bytes += count
+        matches += try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
+    let seconds = Date().timeIntervalSince(started)
+    print(
+        String(format: "%d bytes %.3f s %.1f MB/s %d matches", bytes, seconds, Double(bytes) / 1e6 / seconds, matches)
+    )
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let mode = arguments.first else {
+    FileHandle.standardError.write(Data("usage: tracehound-bench bare-scan|raw-scan RULES FILE | split FILE\n".utf8))
+    exit(2)
+}
+do {
+    switch mode {
+    case "bare-scan", "raw-scan":
+        let engine = try RuleEngine(rules: try RuleLoader.load(paths: [arguments[1]]))
+        let database = mode == "bare-scan" ? engine.benchDecodedDatabase : engine.benchRawDatabase
+        let scratch = try database.makeScratch()
+        try measure(arguments[2]) { chunk in
+            var matches = 0
+            try database.scan(chunk, scratch: scratch) { _ in
+                matches += 1
+                return .keepScanning
+            }
+            return matches
+        }
+    case "split":
+        try measure(arguments[1]) { chunk in
+            var lines = 0
+            guard let base = chunk.baseAddress else { return 0 }
+            var offset = 0
+            while let found = memchr(base + offset, 0x0A, chunk.count - offset) {
+                lines += 1
+                offset = UnsafeRawPointer(found) - base + 1
+            }
+            return lines
+        }
+    default:
+        FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("tracehound-bench: \(error)\n".utf8))
+    exit(1)
+}

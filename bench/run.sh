@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# make bench: the detection core's throughput next to its baselines, all measured in this run on this machine.
+# Writes bench/out/report.txt; BENCHMARKS.md keeps the figures with this command.
+#   SIZE=1GiB SUSPICIOUS=0.005 FORMAT=claude-code bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${SIZE:-1GiB}
+SUSPICIOUS=${SUSPICIOUS:-0.005}
+FORMAT=${FORMAT:-claude-code}
+RULES=${RULES:-etc/tracehound/rules.d}
+OUT=bench/out
+mkdir -p "$OUT"
+workload="$OUT/workload-$FORMAT-$SIZE-$SUSPICIOUS.jsonl"
+[ -s "$workload" ] || python3 bench/generate_transcript.py --format "$FORMAT" --size "$SIZE" \
+    --suspicious "$SUSPICIOUS" --seed 1 --output "$workload"
+bytes=$(stat -c %s "$workload")
+bin=.build/release
+# One core, as an agent host would spare: every command below runs pinned to CPU 0.
+pin="taskset -c 0"
+report="$OUT/report.txt"
+: >"$report"
+
+# Warm the page cache so the first command does not pay for the disk.
+cat "$workload" >/dev/null
+
+seconds() { # COMMAND...: wall seconds of one run, output discarded
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
+rate() { echo "scale=1; $bytes / 1000000 / $1" | bc -l; }
+line() { printf '%-52s %8.2f s %8.1f MB/s\n' "$1" "$2" "$(rate "$2")" | tee -a "$report"; }
+
+echo "workload: $workload ($bytes bytes, $(wc -l <"$workload") lines, format $FORMAT, suspicious $SUSPICIOUS)" | tee -a "$report"
+echo "rules: $RULES ($(grep -chE '^\s*- (regex|phrase):' "$RULES"/*.yaml | paste -sd+ | bc) patterns); one core (taskset -c 0)" | tee -a "$report"
+
+python3 bench/rules_to_ere.py "$RULES" >"$OUT/patterns.ere"
+
+t_wc=$(seconds $pin wc -l "$workload");                         line "wc -l (baseline: line splitting)" "$t_wc"
+t_split=$(seconds $pin $bin/tracehound-bench split "$workload"); line "tracehound line splitting (memchr)" "$t_split"
+t_lz4=$(seconds $pin lz4 -1 -c "$workload");                    line "lz4 -1 (baseline)" "$t_lz4"
+t_grep=$(seconds $pin grep -E -i -c -f "$OUT/patterns.ere" "$workload"); line "grep -E -i, same patterns (baseline)" "$t_grep"
+# The scanners time themselves, so rule compilation (seconds, once per start or reload) stays out of the rate.
+scan_seconds() { "$@" 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "s") { print $i; exit } }'; }
+t_bare=$(scan_seconds $pin $bin/tracehound-bench bare-scan "$RULES" "$workload"); line "bare vectorscan scan, same database (baseline)" "$t_bare"
+t_raw=$(scan_seconds $pin $bin/tracehound-bench raw-scan "$RULES" "$workload");   line "raw-line database scan (the fast path alone)" "$t_raw"
+/usr/bin/time -v -o "$OUT/time-test-rules.txt" $pin $bin/tracehound test-rules --rules "$RULES" --format "$FORMAT" --json \
+    "$workload" >"$OUT/segments.ndjson" 2>"$OUT/summary.txt"
+t_tr=$(awk '/^summary:/ { for (i = 1; i < NF; i++) if ($(i + 1) == "s") { print $i; exit } }' "$OUT/summary.txt")
+t_wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$OUT/time-test-rules.txt")
+line "tracehound test-rules --json (the detection core)" "$t_tr"
+printf '%-52s %8.2f s\n' "  test-rules wall time, rule compilation included" "$t_wall" | tee -a "$report"
+
+{
+    echo
+    echo 'ratios, test-rules throughput over each baseline (above 1: test-rules is faster):'
+    printf '  vs lz4 -1:        %.2f\n' "$(echo "$t_lz4 / $t_tr" | bc -l)"
+    printf '  vs grep -E -i:    %.2f\n' "$(echo "$t_grep / $t_tr" | bc -l)"
+    printf '  vs bare scan:     %.2f\n' "$(echo "$t_bare / $t_tr" | bc -l)"
+    printf 'test-rules: peak RSS %s KiB, CPU %s s user + %s s system, %s voluntary / %s involuntary context switches\n' \
+        "$(awk -F': ' '/Maximum resident/ {print $2}' "$OUT/time-test-rules.txt")" \
+        "$(awk -F': ' '/User time/ {print $2}' "$OUT/time-test-rules.txt")" \
+        "$(awk -F': ' '/System time/ {print $2}' "$OUT/time-test-rules.txt")" \
+        "$(awk -F': ' '/Voluntary context/ {print $2}' "$OUT/time-test-rules.txt")" \
+        "$(awk -F': ' '/Involuntary context/ {print $2}' "$OUT/time-test-rules.txt")"
+    echo "test-rules summary:"
+    sed 's/^/  /' "$OUT/summary.txt"
+} | tee -a "$report"
