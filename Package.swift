@@ -30,6 +30,7 @@ let package = Package(
         systemLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CPostgres", pkgConfig: "libpq", apt: "libpq-dev"),
+        systemLibrary("CPCRE2", pkgConfig: "libpcre2-8", apt: "libpcre2-dev"),
 
         .target(name: "TracehoundPosix", swiftSettings: strict),
         .target(name: "TracehoundSystemd", dependencies: ["CSystemd", "TracehoundPosix"], swiftSettings: strict),
@@ -71,6 +72,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "tracehound-bench",
+            dependencies: ["TracehoundFilter", "TracehoundPosix"],
+            path: "Sources/tracehound-bench",
+            swiftSettings: strict
+        ),
+
         .target(name: "TracehoundTestKit", dependencies: ["TracehoundPosix"], path: "Tests/TracehoundTestKit"),
         .testTarget(name: "TracehoundPosixTests", dependencies: ["TracehoundPosix", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundSystemdTests", dependencies: ["TracehoundSystemd", "TracehoundTestKit"]),
@@ -79,7 +87,8 @@ let package = Package(
         .testTarget(name: "TracehoundSourcesTests", dependencies: ["TracehoundSources", "TracehoundTestKit"]),
         .testTarget(
             name: "TracehoundFilterTests",
-            dependencies: ["TracehoundFilter", "TracehoundSources", "TracehoundTestKit"]
+            dependencies: ["CPCRE2", "TracehoundFilter", "TracehoundSources", "TracehoundTestKit"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "TracehoundForwardTests",
