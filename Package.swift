@@ -41,6 +41,11 @@ let package = Package(
             dependencies: ["TracehoundConfig", "TracehoundCore", "TracehoundPosix"],
             swiftSettings: strict
         ),
+        .target(
+            name: "TracehoundSpool",
+            dependencies: ["TracehoundConfig", "TracehoundCore", "TracehoundPosix"],
+            swiftSettings: strict
+        ),
         .target(name: "TracehoundFilter", dependencies: ["CVectorscan", "TracehoundConfig"], swiftSettings: strict),
         .target(name: "TracehoundForward", dependencies: ["CCurl", "TracehoundConfig"], swiftSettings: strict),
         .target(
@@ -57,7 +62,7 @@ let package = Package(
             name: "TracehoundAgent",
             dependencies: [
                 "TracehoundCLI", "TracehoundConfig", "TracehoundCore", "TracehoundFilter", "TracehoundForward",
-                "TracehoundPosix", "TracehoundSources",
+                "TracehoundPosix", "TracehoundSources", "TracehoundSpool",
             ],
             swiftSettings: strict
         ),
@@ -84,6 +89,7 @@ let package = Package(
         .testTarget(name: "TracehoundSystemdTests", dependencies: ["TracehoundSystemd", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundCoreTests", dependencies: ["TracehoundCore", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundConfigTests", dependencies: ["TracehoundConfig", "TracehoundTestKit"]),
+        .testTarget(name: "TracehoundSpoolTests", dependencies: ["TracehoundSpool", "TracehoundTestKit"]),
         .testTarget(name: "TracehoundSourcesTests", dependencies: ["TracehoundSources", "TracehoundTestKit"]),
         .testTarget(
             name: "TracehoundFilterTests",

@@ -1,0 +1,1 @@
+// Placeholder until the spool's first file lands.
