@@ -49,6 +49,8 @@ public final class Segmenter {
     private var open: OpenSegment?
 
     struct OpenSegment {
+        /// Where the segment's first record starts in the stream.
+        var firstPosition: Int64
         var records: [SegmentRecord] = []
         var hits: [(record: Int, hit: Hit)] = []
         var bytes = 0
@@ -76,6 +78,10 @@ public final class Segmenter {
     /// Whether a segment is open (the caller must then decode every line it adds).
     public var isOpen: Bool { open != nil }
 
+    /// Where the open segment's first record starts, if one is open: a checkpoint must not pass it, or a crash
+    /// would lose the segment (DESIGN.md §3.3).
+    public var openSegmentStart: Int64? { open?.firstPosition }
+
     /// Adds the next line of the stream. `record` is the decoded line when the caller has it (it must when the
     /// line has hits or a segment is open); `decode` decodes ring lines when a segment opens.
     /// Returns the segments this line closed.
@@ -93,7 +99,8 @@ public final class Segmenter {
                 pushToRing(position: position, line: line)
                 return []
             }
-            var segment = OpenSegment(sampled: sample)
+            let first = ringCount > 0 ? ring[ringStart].position : position
+            var segment = OpenSegment(firstPosition: first, sampled: sample)
             for index in 0..<ringCount {
                 let slot = ring[(ringStart + index) % ring.count]
                 let context = slot.bytes.withUnsafeBytes { decode($0) }

@@ -80,6 +80,17 @@ public final class StreamScanner {
     /// The stream offset up to which every byte has been processed (the start of the partial line).
     public var processedOffset: Int64 { pendingOffset }
 
+    /// The offset a checkpoint may record once the segments returned so far are durable: everything before it
+    /// is either in those segments or quiet. An open segment holds it back to its first record, so a restart
+    /// reads that segment's records again and produces it whole, with the same id.
+    public var durableOffset: Int64 { min(segmenter.openSegmentStart ?? pendingOffset, pendingOffset) }
+
+    /// Shows the decoder a line from before the resume offset (the file's first line) so it regains the state a
+    /// stream's early lines carry (a Codex session id); the line is not matched or segmented.
+    public func prime(with line: UnsafeRawBufferPointer) {
+        _ = decoder.decode(line)
+    }
+
     /// Feeds the next bytes of the stream; returns the segments they closed.
     public func feed(_ bytes: UnsafeRawBufferPointer) throws -> [Segment] {
         var segments: [Segment] = []

@@ -30,12 +30,17 @@ public struct CodexDecoder: RecordDecoder {
     private var argumentsParser = JSONParser()
     private var session: String?
 
-    /// Until the session is known, every line is decoded so `session_meta` is not skipped by the fast path.
-    public var wantsEveryLine: Bool { session == nil }
+    /// Lines decoded so far, to bound how long the decoder asks for every line.
+    private var linesSeen = 0
+
+    /// Until the session is known, the first lines are decoded so `session_meta` (the first line of a rollout)
+    /// is not skipped by the fast path; a rollout without one must not cost a decode per line forever.
+    public var wantsEveryLine: Bool { session == nil && linesSeen < 16 }
 
     public init() {}
 
     public mutating func decode(_ line: UnsafeRawBufferPointer) -> Record {
+        linesSeen += 1
         if LineBytes.isBlank(line) { return Record() }
         guard let document = try? parser.parse(line), document.is(document.root, .object) else {
             var record = Record.malformed(line)
