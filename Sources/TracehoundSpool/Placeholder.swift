@@ -1,1 +1,0 @@
-// Placeholder until the spool's first file lands.
