@@ -31,6 +31,9 @@ public struct FileSourceConfig: Sendable, Equatable {
     public var startAt = StartPosition.beginning
     public var maxLineBytes = 16 << 20
     public var maxOpenFiles = 256
+    public var rescanInterval = Duration.seconds(10)
+    public var partialFlush = Duration.seconds(5)
+    public var rotateWait = Duration.seconds(5)
 
     public init() {}
 }
@@ -113,14 +116,16 @@ extension FileSourceConfig {
                     "exclude",
                     \.exclude,
                     .list(of: .string("glob") { $0.isEmpty ? "an exclude pattern may not be empty" : nil }),
-                    doc: "Glob patterns of files to skip even though an include pattern matches them."
+                    doc: "Glob patterns of files to skip even though an include pattern matches them; one without `/` "
+                        + "is matched against the file name alone."
                 ),
                 ConfigKey("format", \.format, .oneOf, doc: "How lines decode into records; auto decides per file."),
                 ConfigKey(
                     "start_at",
                     \.startAt,
                     .oneOf,
-                    doc: "Where to start a file that has no checkpoint yet: its beginning, or its end (new lines only)."
+                    doc: "Where to start a file found at startup without a checkpoint: its beginning, or its end "
+                        + "(new lines only). Files created later are read from their beginning."
                 ),
                 ConfigKey(
                     "max_line_bytes",
@@ -135,6 +140,24 @@ extension FileSourceConfig {
                     .int(1...65536),
                     unit: "files",
                     doc: "Files held open at once; the least recently active are closed and reopened when they grow."
+                ),
+                ConfigKey(
+                    "rescan_interval",
+                    \.rescanInterval,
+                    .duration(.milliseconds(10)...(.seconds(3600))),
+                    doc: "How often the folders are walked again, in case inotify missed a file (it is the fallback)."
+                ),
+                ConfigKey(
+                    "partial_flush",
+                    \.partialFlush,
+                    .duration(.milliseconds(1)...(.seconds(86_400))),
+                    doc: "A last line still without its newline after this long is passed on as it is."
+                ),
+                ConfigKey(
+                    "rotate_wait",
+                    \.rotateWait,
+                    .duration(.zero...(.seconds(3600))),
+                    doc: "A file rotated away or deleted is read to its end and kept open this long for late writes."
                 ),
             ],
             check: { source, checker in
