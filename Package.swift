@@ -105,6 +105,7 @@ let package = Package(
             dependencies: ["TracehoundCollector", "TracehoundForward", "TracehoundTestKit"]
         ),
         .testTarget(name: "TracehoundCLITests", dependencies: ["TracehoundCLI", "TracehoundTestKit"]),
+        .testTarget(name: "E2ETests", dependencies: ["TracehoundTestKit"]),
         .testTarget(
             name: "TracehoundAgentTests",
             dependencies: ["TracehoundAgent", "TracehoundFilter", "TracehoundCore", "TracehoundTestKit"]

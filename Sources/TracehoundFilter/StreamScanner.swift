@@ -134,15 +134,33 @@ public final class StreamScanner {
         return segments
     }
 
+    /// Feeds bytes that start at stream offset `offset`. A source that skipped bytes (a NUL run a stale writer
+    /// left after a truncation) moves the offset forward: a partial line before the gap ends there, and
+    /// positions stay the file's.
+    public func feed(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws -> [Segment] {
+        var segments: [Segment] = []
+        let expected = pendingOffset + Int64(pending.count)
+        if offset != expected {
+            segments += try flushPartialLine()
+            skippingLongLine = false
+            pendingOffset = offset
+        }
+        return segments + (try feed(bytes))
+    }
+
+    /// Passes the partial last line on as a line now (a writer that never ends its lines, `partial_flush`).
+    public func flushPartialLine() throws -> [Segment] {
+        guard !pending.isEmpty else { return [] }
+        let line = pending
+        pending.removeAll(keepingCapacity: true)
+        let segments = try line.withUnsafeBytes { try process(chunk: $0, at: pendingOffset) }
+        pendingOffset += Int64(line.count)
+        return segments
+    }
+
     /// Ends the stream: a partial last line counts as a line, and the open segment closes.
     public func finish() throws -> [Segment] {
-        var segments: [Segment] = []
-        if !pending.isEmpty {
-            let line = pending
-            pending.removeAll(keepingCapacity: true)
-            segments += try line.withUnsafeBytes { try process(chunk: $0, at: pendingOffset) }
-            pendingOffset += Int64(line.count)
-        }
+        let segments = try flushPartialLine()
         return segments + (try closeIdle())
     }
 

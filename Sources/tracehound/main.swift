@@ -13,14 +13,6 @@ let configFlag = Flag(
 )
 let defaultConfigPath = "/etc/tracehound/tracehound.yaml"
 
-/// Commands whose work a later issue builds: they parse their flags, then say plainly what is missing.
-func notBuiltYet(_ what: String, issue: Int) -> @Sendable (ParsedArguments, CommandContext) throws -> ExitCode {
-    { _, context in
-        context.errors.write("\(context.programName): \(what) is not built yet (issue \(issue)).\n")
-        return .failure
-    }
-}
-
 let program = Program(
     name: "tracehound",
     summary: "watch what AI coding agents think and do, and ship the suspicious parts to a central store",
@@ -34,11 +26,13 @@ let program = Program(
             run: { arguments, context in
                 let path = arguments.value("config") ?? defaultConfigPath
                 let logger = try LoggingFlags.logger(arguments, identifier: "tracehound", context: context)
-                let config = ConfigCommands.loadDaemonConfig(path, context: context)
-                guard let config else { return .failure }
-                logger.info("config loaded", [("config", path), ("sources", "\(config.sources.count)")])
-                logger.error("the daemon pipeline is not built yet (issue 4); exiting", [("config", path)])
-                return .failure
+                guard let config = ConfigCommands.loadDaemonConfig(path, context: context) else { return .failure }
+                do {
+                    return try RunCommand.run(config: config, logger: logger)
+                } catch {
+                    logger.error("tracehound run failed", [("error", "\(error)")])
+                    return .failure
+                }
             }
         ),
         Command(
@@ -128,11 +122,15 @@ let program = Program(
             ],
             positional: 1...1,
             run: { arguments, context in
-                let action = arguments.positional[0]
-                guard ["inspect", "verify", "export"].contains(action) else {
-                    throw UsageError("unknown spool action '\(action)' (inspect, verify or export)")
+                guard let dataDirectory = arguments.value("data-dir") else {
+                    throw UsageError("--data-dir is required")
                 }
-                return try notBuiltYet("spool \(action) (the write-ahead spool)", issue: 4)(arguments, context)
+                return try SpoolCommand.run(
+                    action: arguments.positional[0],
+                    dataDirectory: dataDirectory,
+                    batchID: arguments.value("batch"),
+                    output: context.output
+                )
             }
         ),
     ]
