@@ -24,14 +24,16 @@ build: bootstrap
 release: bootstrap
 	$(SWIFT) build -c release
 
-# The main job: the collector on embedded SQLite plus the daemon, default config.
-# Until the pipeline (issue 4) and the collector (issue 5) exist, this validates both shipped configs and says so.
+# The main job: the daemon on the default config, its data under .build/run (the collector on embedded SQLite
+# joins it with issue 5; until then `sink` is never contacted and batches stay in the spool).
+RUN_DIR ?= $(CURDIR)/.build/run
 run: build
-	$(BIN)/tracehound check --config $(CONFIG) >/dev/null
+	@mkdir -p $(RUN_DIR)
 	$(BIN)/tracehound-collector check --config $(COLLECTOR_CONFIG) >/dev/null
-	@echo "make run: both configs are valid ($(CONFIG), $(COLLECTOR_CONFIG))."
-	@echo "make run: the daemon pipeline (issue 4) and the collector server (issue 5) are not built yet;"
-	@echo "          once they are, this target starts the collector on SQLite and the daemon against it."
+	@echo "make run: the collector server is not built yet (issue 5); batches stay in $(RUN_DIR)/data/spool."
+	@echo "make run: inspect them with: $(BIN)/tracehound spool inspect --data-dir $(RUN_DIR)/data"
+	TRACEHOUND_DATA_DIR=$(RUN_DIR)/data TRACEHOUND_RULES_DIR=$(CURDIR)/etc/tracehound/rules.d \
+		$(BIN)/tracehound run --config $(CONFIG)
 
 lint:
 	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Sources Tests

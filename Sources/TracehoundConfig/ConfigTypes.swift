@@ -232,6 +232,19 @@ extension ConfigType {
         )
     }
 
+    /// `Value?` from `wrapped`, where the plain word `none` is nil: `sink: none` keeps batches in the spool.
+    static func orNone<Wrapped>(_ wrapped: ConfigType<Wrapped>) -> ConfigType<Wrapped?> {
+        ConfigType<Wrapped?>(
+            name: "\(wrapped.name) or none",
+            decode: { node, path, context in
+                if let scalar = node.scalar, scalar.isPlain, scalar.text == "none" { return .some(nil) }
+                return wrapped.decode(node, path, &context).map { .some($0) }
+            },
+            render: { $0.map(wrapped.render) ?? .plain("none") },
+            children: wrapped.children
+        )
+    }
+
     /// `Value?` from `wrapped`: null (`~`, `null` or nothing) is nil.
     static func optional<Wrapped>(_ wrapped: ConfigType<Wrapped>) -> ConfigType<Wrapped?> {
         ConfigType<Wrapped?>(

@@ -13,7 +13,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var redact = RedactConfig()
     public var batch = BatchConfig()
     public var spool = SpoolConfig()
-    public var sink = SinkConfig()
+    /// nil with `sink: none`: batches stay in the spool.
+    public var sink: SinkConfig? = SinkConfig()
     public var metrics = MetricsConfig()
     public var shutdownTimeout = Duration.seconds(10)
 
@@ -112,7 +113,13 @@ public struct DaemonConfig: Sendable, Equatable {
                 ),
                 ConfigKey("batch", \.batch, BatchConfig.section.type, doc: "How segments are grouped for sending."),
                 ConfigKey("spool", \.spool, SpoolConfig.section.type, doc: "The on-disk queue of unsent batches."),
-                ConfigKey("sink", \.sink, SinkConfig.section.type, required: true, doc: "Where batches are sent."),
+                ConfigKey(
+                    "sink",
+                    \.sink,
+                    .orNone(SinkConfig.section.type),
+                    required: true,
+                    doc: "Where batches are sent; none keeps them in the spool."
+                ),
                 ConfigKey("metrics", \.metrics, MetricsConfig.section.type, doc: "The Prometheus endpoint."),
                 ConfigKey(
                     "shutdown_timeout",

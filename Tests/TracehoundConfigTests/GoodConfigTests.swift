@@ -80,14 +80,14 @@ final class GoodConfigTests: XCTestCase {
         XCTAssertEqual(config.spool.maxBytes, 10 << 30)
         XCTAssertEqual(config.spool.whenFull, .dropOldest)
         XCTAssertEqual(config.spool.fsync, .batch)
-        XCTAssertEqual(config.sink.urls, ["https://c1:7800/v1/batches", "https://c2:7800/v1/batches"])
-        XCTAssertEqual(config.sink.tokenFile, "/etc/th/token")
-        XCTAssertEqual(config.sink.caFile, "/etc/th/ca.pem")
-        XCTAssertEqual(config.sink.certFile, "/etc/th/client.pem")
-        XCTAssertEqual(config.sink.keyFile, "/etc/th/client.key")
-        XCTAssertTrue(config.sink.tlsInsecureSkipVerify)
-        XCTAssertEqual(config.sink.timeout, .seconds(30))
-        XCTAssertEqual(config.sink.connectTimeout, .seconds(3))
+        XCTAssertEqual(config.sink?.urls, ["https://c1:7800/v1/batches", "https://c2:7800/v1/batches"])
+        XCTAssertEqual(config.sink?.tokenFile, "/etc/th/token")
+        XCTAssertEqual(config.sink?.caFile, "/etc/th/ca.pem")
+        XCTAssertEqual(config.sink?.certFile, "/etc/th/client.pem")
+        XCTAssertEqual(config.sink?.keyFile, "/etc/th/client.key")
+        XCTAssertEqual(config.sink?.tlsInsecureSkipVerify, true)
+        XCTAssertEqual(config.sink?.timeout, .seconds(30))
+        XCTAssertEqual(config.sink?.connectTimeout, .seconds(3))
         XCTAssertEqual(config.metrics.listen, ListenAddress(host: "::1", port: 9000))
         XCTAssertEqual(config.shutdownTimeout, .seconds(60))
     }
@@ -103,7 +103,7 @@ final class GoodConfigTests: XCTestCase {
         source.name = "c"
         source.include = ["/a/*.jsonl"]
         expected.sources = [.file(source)]
-        expected.sink.urls = ["http://h/v1/batches"]
+        expected.sink?.urls = ["http://h/v1/batches"]
         XCTAssertEqual(config, expected)
         XCTAssertEqual(config.segments.maxBytes, 1 << 20)
         XCTAssertEqual(config.spool.whenFull, .block)
@@ -208,5 +208,26 @@ final class GoodConfigTests: XCTestCase {
         XCTAssertEqual(try config.resolvedHostID(machineIDPath: machineID), "0123456789abcdef0123456789abcdef")
         config.hostID = "agent-17"
         XCTAssertEqual(try config.resolvedHostID(machineIDPath: folder.file("missing")), "agent-17")
+    }
+}
+
+final class SinkNoneTests: XCTestCase {
+    func testSinkNoneKeepsBatchesInTheSpoolAndRendersBack() throws {
+        let yaml = """
+            sources:
+              - {type: file, name: a, include: ["/a/*.jsonl"]}
+            sink: none
+            """
+        let config = try DaemonConfig.load(yaml: yaml, file: "t.yaml", environment: [:])
+        XCTAssertNil(config.sink)
+        XCTAssertTrue(config.renderResolved().contains("sink: none"))
+        XCTAssertEqual(try DaemonConfig.load(yaml: config.renderResolved(), file: "r.yaml", environment: [:]), config)
+    }
+
+    func testAnotherWordForTheSinkIsAnError() {
+        let yaml = "sources:\n  - {type: file, name: a, include: [\"/a/*.jsonl\"]}\nsink: nowhere\n"
+        XCTAssertThrowsError(try DaemonConfig.load(yaml: yaml, file: "t.yaml", environment: [:])) { error in
+            XCTAssertTrue("\(error)".contains("t.yaml:3:7: sink:"), "\(error)")
+        }
     }
 }

@@ -29,7 +29,7 @@ final class RenderResolvedTests: XCTestCase {
         source.include = ["/a/*.jsonl"]
         source.exclude = ["no", "10", "null", "~", "true", " padded ", "a: b", "# not a comment", "[x]", "{y}"]
         config.sources = [.file(source)]
-        config.sink.urls = ["http://h/v1/batches"]
+        config.sink?.urls = ["http://h/v1/batches"]
         config.redact.patterns = [
             "end$", "$$", "${HOME}", "$${X}", "quote \" and back\\slash", "tab\tnew\nline", "bell\u{07}", "ünïcødé ✓",
             "nel\u{85}", "'single'",

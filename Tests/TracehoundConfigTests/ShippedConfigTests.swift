@@ -13,7 +13,7 @@ final class ShippedConfigTests: XCTestCase {
         XCTAssertEqual(config.sources.map(\.name), ["claude", "codex"])
         XCTAssertEqual(config.dataDir, "/var/lib/tracehound")
         XCTAssertEqual(config.rules.include, ["/etc/tracehound/rules.d/*.yaml"])
-        XCTAssertEqual(config.sink.urls, ["http://127.0.0.1:7800/v1/batches"])
+        XCTAssertEqual(config.sink?.urls, ["http://127.0.0.1:7800/v1/batches"])
         XCTAssertEqual(config.hostID, "auto")
     }
 
@@ -27,7 +27,7 @@ final class ShippedConfigTests: XCTestCase {
         )
         XCTAssertEqual(config.dataDir, "/tmp/th/data")
         XCTAssertEqual(config.rules.include, ["/src/etc/tracehound/rules.d/*.yaml"])
-        XCTAssertEqual(config.sink.urls, ["http://127.0.0.1:17800/v1/batches"])
+        XCTAssertEqual(config.sink?.urls, ["http://127.0.0.1:17800/v1/batches"])
     }
 
     func testShippedCollectorConfigLoadsAndTakesALocalStoreFromTheEnvironment() throws {
