@@ -8,7 +8,7 @@ SIZE=${SIZE:-1GiB}
 SUSPICIOUS=${SUSPICIOUS:-0.005}
 FORMAT=${FORMAT:-claude-code}
 RULES=${RULES:-etc/tracehound/rules.d}
-OUT=bench/out
+OUT="$(pwd)/bench/out"
 mkdir -p "$OUT"
 workload="$OUT/workload-$FORMAT-$SIZE-$SUSPICIOUS.jsonl"
 [ -s "$workload" ] || python3 bench/generate_transcript.py --format "$FORMAT" --size "$SIZE" \
@@ -53,12 +53,53 @@ t_wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; fo
 line "tracehound test-rules --json (the detection core)" "$t_tr"
 printf '%-52s %8.2f s\n' "  test-rules wall time, rule compilation included" "$t_wall" | tee -a "$report"
 
+# tracehound run into the spool (sink: none), same workload, one core, until every byte is committed (--once).
+rundir="$OUT/run"
+rm -rf "$rundir" && mkdir -p "$rundir/logs"
+ln -f "$workload" "$rundir/logs/session.jsonl" 2>/dev/null || cp "$workload" "$rundir/logs/session.jsonl"
+cat >"$rundir/tracehound.yaml" <<YAML
+host_id: bench
+data_dir: $rundir/data
+sources:
+  - {type: file, name: bench, include: ["$rundir/logs/*.jsonl"], format: $FORMAT}
+rules: {include: ["$(pwd)/$RULES/*.yaml"]}
+spool: {max_bytes: 64GiB, fsync: always}
+sink: none
+YAML
+/usr/bin/time -v -o "$OUT/time-run.txt" $pin $bin/tracehound run --once --config "$rundir/tracehound.yaml" 2>"$OUT/run.log"
+t_run=$(awk -F'time=' '/msg=running/ { split($2, a, " "); start = a[1] } /msg=stopped/ { split($2, a, " "); stop = a[1] }
+    END { split(start, s, "T"); split(stop, e, "T"); split(s[2], x, ":"); split(e[2], y, ":");
+          print (y[1] * 3600 + y[2] * 60 + y[3]) - (x[1] * 3600 + x[2] * 60 + x[3]) }' "$OUT/run.log" | tr -d Z)
+line "tracehound run --once into the spool (fsync always)" "$t_run"
+rm -rf "$rundir/data"
+
+# Peak RSS with 1,000 small files tailed.
+manydir="$OUT/many"
+rm -rf "$manydir" && mkdir -p "$manydir/logs"
+python3 - "$workload" "$manydir/logs" <<'PY'
+import sys
+source, folder = sys.argv[1], sys.argv[2]
+with open(source, "rb") as handle:
+    lines = [next(handle) for _ in range(20000)]
+for index in range(1000):
+    with open(f"{folder}/session-{index:04d}.jsonl", "wb") as out:
+        out.writelines(lines[index * 20:(index + 1) * 20])
+PY
+sed -e "s#$rundir#$manydir#g" "$rundir/tracehound.yaml" >"$manydir/tracehound.yaml"
+/usr/bin/time -v -o "$OUT/time-many.txt" $pin $bin/tracehound run --once --config "$manydir/tracehound.yaml" 2>"$OUT/many.log"
+rss_many=$(awk -F': ' '/Maximum resident/ {print $2}' "$OUT/time-many.txt")
+printf '%-52s %8s KiB peak RSS\n' "tracehound run --once, 1,000 files" "$rss_many" | tee -a "$report"
+rm -rf "$manydir/data"
+
 {
     echo
     echo 'ratios, test-rules throughput over each baseline (above 1: test-rules is faster):'
     printf '  vs lz4 -1:        %.2f\n' "$(echo "$t_lz4 / $t_tr" | bc -l)"
     printf '  vs grep -E -i:    %.2f\n' "$(echo "$t_grep / $t_tr" | bc -l)"
     printf '  vs bare scan:     %.2f\n' "$(echo "$t_bare / $t_tr" | bc -l)"
+    printf 'run into the spool over test-rules: %.2f (goal: at least 0.70)\n' "$(echo "$t_tr / $t_run" | bc -l)"
+    printf 'run: peak RSS %s KiB on one 1 GiB file; %s KiB with 1,000 files (goal: under 65536)\n' \
+        "$(awk -F': ' '/Maximum resident/ {print $2}' "$OUT/time-run.txt")" "$rss_many"
     printf 'test-rules: peak RSS %s KiB, CPU %s s user + %s s system, %s voluntary / %s involuntary context switches\n' \
         "$(awk -F': ' '/Maximum resident/ {print $2}' "$OUT/time-test-rules.txt")" \
         "$(awk -F': ' '/User time/ {print $2}' "$OUT/time-test-rules.txt")" \

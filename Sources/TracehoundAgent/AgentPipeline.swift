@@ -72,8 +72,9 @@ public final class AgentPipeline: @unchecked Sendable {
         )
     }
 
-    /// Starts every thread and returns; `wait()` blocks until they end.
-    public func start() {
+    /// Starts every thread and returns; `wait()` blocks until they end. With `once`, each source stops by itself
+    /// when it has read every file to its end (Filebeat's `--once`): for backfills and benchmarks.
+    public func start(once: Bool = false) {
         let sourcesLeft = SourceCount(workers.count)
         if workers.isEmpty { handoff.close() }
         startThread("tracehound-batch") { [batchStage] in
@@ -91,7 +92,7 @@ public final class AgentPipeline: @unchecked Sendable {
         }
         for worker in workers {
             startThread("tracehound-src-\(worker.config.name)") {
-                try worker.run()
+                try worker.run(once: once)
             } onExit: { [handoff] _ in
                 // The last source to end closes the hand-off, so the batch thread drains it and ends.
                 if sourcesLeft.finishOne() { handoff.close() }

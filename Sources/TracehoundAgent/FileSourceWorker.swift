@@ -44,16 +44,20 @@ final class FileSourceWorker: @unchecked Sendable {
         source = try FileSource(config: config, checkpoints: checkpoints, events: events)
     }
 
-    /// Reads until `stop()`, then closes every open segment and hands over the final checkpoints.
-    func run() throws {
+    /// Reads until `stop()` (or, with `once`, until a poll finds nothing new to read), then closes every open
+    /// segment and hands over the final checkpoints.
+    func run(once: Bool = false) throws {
         let matcher = try RuleMatcher(engine: detection.engine)
         let redactor = try Redactor(set: detection.redactions)
         let pollTimeout = Duration.milliseconds(min(1000, max(50, Int(idleClose.seconds * 500))))
         while !source.control.isStopped {
+            var readSomething = false
             try source.poll(timeout: pollTimeout) { output in
+                if case .chunk = output { readSomething = true }
                 try handle(output, matcher: matcher, redactor: redactor)
             }
             try closeIdleSegments()
+            if once && !readSomething { break }
         }
         for (id, stream) in streams {
             handOver(id, try stream.scanner.closeIdle(), force: true)

@@ -7,7 +7,7 @@ public import TracehoundConfig
 import TracehoundSystemd
 
 public enum RunCommand {
-    public static func run(config: DaemonConfig, logger: Logger) throws -> ExitCode {
+    public static func run(config: DaemonConfig, logger: Logger, once: Bool = false) throws -> ExitCode {
         let host = try config.resolvedHostID()
         let detection = try Detection.load(config: config)
         logger.info(
@@ -17,7 +17,7 @@ public enum RunCommand {
         let pipeline = try AgentPipeline(config: config, detection: detection, host: host, logger: logger)
         let signals = SignalHandling(logger: logger) { pipeline.stop() }
         signals.install()
-        pipeline.start()
+        pipeline.start(once: once)
         _ = try? SystemdNotifier().ready(status: "running")
         try pipeline.wait()
         return .success

@@ -21,14 +21,16 @@ let program = Program(
         Command(
             name: "run",
             summary: "run the daemon: tail sources, match rules, spool and forward segments",
-            synopsis: "[--config FILE] [--log-level LEVEL] [--log-format auto|logfmt|json|journal]",
-            flags: [configFlag] + LoggingFlags.flags,
+            synopsis: "[--config FILE] [--once] [--log-level LEVEL] [--log-format auto|logfmt|json|journal]",
+            flags: [configFlag] + LoggingFlags.flags + [
+                Flag("once", help: "read every file to its end, commit, and exit (backfills, benchmarks)")
+            ],
             run: { arguments, context in
                 let path = arguments.value("config") ?? defaultConfigPath
                 let logger = try LoggingFlags.logger(arguments, identifier: "tracehound", context: context)
                 guard let config = ConfigCommands.loadDaemonConfig(path, context: context) else { return .failure }
                 do {
-                    return try RunCommand.run(config: config, logger: logger)
+                    return try RunCommand.run(config: config, logger: logger, once: arguments.isSet("once"))
                 } catch {
                     logger.error("tracehound run failed", [("error", "\(error)")])
                     return .failure
