@@ -176,13 +176,26 @@ public final class Redactor {
             return .keepScanning
         }
         guard !found.isEmpty else { return [] }
-        let adjusted = found.map { range -> (start: Int, end: Int, label: Int) in
+        var adjusted = found.map { range -> (start: Int, end: Int, label: Int) in
             let detector = set.detectors[range.label]
             var start = range.start
             var end = range.end
             if detector.keepsKey { start = valueStart(text, from: start, to: end) }
             if detector.name == "private_key" { end = privateKeyEnd(text, from: end) }
             return (start, end, range.label)
+        }
+        // Where several detectors find a secret starting at the same byte (an Anthropic key is also `sk-` shaped
+        // like an OpenAI one), the most specific names it: the one whose shortest match there is the longest.
+        var shortest: [Int: [Int: Int]] = [:]
+        for range in adjusted {
+            shortest[range.start, default: [:]][range.label] = min(
+                shortest[range.start]?[range.label] ?? .max,
+                range.end - range.start
+            )
+        }
+        for index in adjusted.indices {
+            let candidates = shortest[adjusted[index].start]!
+            adjusted[index].label = candidates.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!.key
         }
         let merged = TextEdits.merge(adjusted)
         return TextEdits.apply(merged.map { ($0.start, $0.end) }, to: &text) { index in

@@ -10,18 +10,13 @@ extension RegexParser {
         }
     }
 
-    /// The UTF-8 bytes of a code point (a `\x{...}` escape names a character, which byte mode sees as its bytes).
-    static func utf8Bytes(of value: UInt32) -> [UInt8]? {
-        guard let scalar = Unicode.Scalar(value) else { return nil }
-        return Array(String(Character(scalar)).utf8)
-    }
 }
 
 /// What one escape stands for.
 enum RegexEscape {
     case bytes([UInt8])
     case set(ByteSet)
-    case assertion
+    case assertion(RegexAssertion)
 }
 
 extension RegexParser {
@@ -29,8 +24,8 @@ extension RegexParser {
     mutating func parseEscape() throws(RegexSyntaxError) -> RegexNode {
         let start = index - 1
         switch try parseEscapeBody(inClass: false, start: start) {
-        case .assertion:
-            return .assertion
+        case .assertion(let kind):
+            return .assertion(kind)
         case .set(let set):
             return .byte(set)
         case .bytes(let bytes):
@@ -60,10 +55,14 @@ extension RegexParser {
         case UInt8(ascii: "e"): return .bytes([0x1B])
         case UInt8(ascii: "a"): return .bytes([0x07])
         case UInt8(ascii: "b"):
-            return inClass ? .bytes([0x08]) : .assertion
+            return inClass ? .bytes([0x08]) : .assertion(.wordBoundary)
         case UInt8(ascii: "B"), UInt8(ascii: "A"), UInt8(ascii: "z"), UInt8(ascii: "Z"):
             if inClass { throw failure("'\\\(Character(UnicodeScalar(byte)))' inside a class", at: start) }
-            return .assertion
+            switch byte {
+            case UInt8(ascii: "B"): return .assertion(.notWordBoundary)
+            case UInt8(ascii: "A"): return .assertion(.fieldStart)
+            default: return .assertion(.fieldEnd)
+            }
         case UInt8(ascii: "x"):
             return .bytes(try parseHexEscape(start: start))
         case UInt8(ascii: "0"):
@@ -105,9 +104,10 @@ extension RegexParser {
             }
             guard peekByte() == UInt8(ascii: "}"), digits > 0 else { throw failure("bad \\x{...}", at: start) }
             advance()
-            if value < 0x80 { return [UInt8(value)] }
-            guard let bytes = Self.utf8Bytes(of: value) else { throw failure("bad code point", at: start) }
-            return bytes
+            // Byte mode, as vectorscan and PCRE read a pattern without the UTF-8 flag: `\x{e9}` is the byte 0xE9,
+            // not the UTF-8 of é, and nothing past 0xFF exists. Write é as `\xc3\xa9` or as itself.
+            guard value <= 0xFF else { throw failure("\\x{...} past \\x{ff} (patterns are read as bytes)", at: start) }
+            return [UInt8(value)]
         }
         var digits = 0
         while digits < 2, let next = peekByte(), let digit = Self.hexValue(next) {

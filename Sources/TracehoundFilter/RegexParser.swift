@@ -57,6 +57,13 @@ struct RegexParser {
         while let byte = peek(), byte != UInt8(ascii: "|"), byte != UInt8(ascii: ")") {
             let start = index
             guard let atom = try parseAtom() else { continue }
+            // A quantifier after `\Q...\E` repeats the last quoted byte only, as in PCRE.
+            let quoted = pattern[start...].starts(with: [UInt8(ascii: "\\"), UInt8(ascii: "Q")])
+            if quoted, case .sequence(let bytes) = atom, let last = bytes.last {
+                nodes += bytes.dropLast()
+                nodes.append(try parseQuantifier(on: last, atomStart: index - 1))
+                continue
+            }
             nodes.append(try parseQuantifier(on: atom, atomStart: start))
         }
         return nodes.count == 1 ? nodes[0] : .sequence(nodes)
@@ -68,8 +75,10 @@ struct RegexParser {
         switch byte {
         case UInt8(ascii: "."):
             return .byte(options.dotAll ? .all : ByteSet([0x0A]).inverted)
-        case UInt8(ascii: "^"), UInt8(ascii: "$"):
-            return .assertion
+        case UInt8(ascii: "^"):
+            return .assertion(options.multiline ? .lineAnchor : .fieldStart)
+        case UInt8(ascii: "$"):
+            return .assertion(options.multiline ? .lineAnchor : .fieldEnd)
         case UInt8(ascii: "["):
             return .byte(try parseClass())
         case UInt8(ascii: "("):
@@ -127,7 +136,7 @@ struct RegexParser {
                     case UInt8(ascii: "-"): enable = false
                     case UInt8(ascii: "i"): newOptions.caseless = enable
                     case UInt8(ascii: "s"): newOptions.dotAll = enable
-                    case UInt8(ascii: "m"): break
+                    case UInt8(ascii: "m"): newOptions.multiline = enable
                     default: throw fail("unsupported group or option '(?\(Character(UnicodeScalar(flag)))'", at: start)
                     }
                 }

@@ -88,11 +88,25 @@ struct ByteSet: Hashable, Sendable {
     static let space = ByteSet([0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D])
 }
 
+/// What a zero-width assertion tests (the raw-line translation keeps word boundaries where it safely can).
+enum RegexAssertion: Equatable, Sendable {
+    /// `\b`
+    case wordBoundary
+    /// `\B`
+    case notWordBoundary
+    /// `^` and `\A`: the start of the field.
+    case fieldStart
+    /// `$`, `\z`, `\Z`: the end of the field (or before its final newline).
+    case fieldEnd
+    /// `^` or `$` under `(?m)`: also next to any newline.
+    case lineAnchor
+}
+
 /// A parsed pattern: every leaf matches one byte from a set, or is a zero-width assertion.
 indirect enum RegexNode: Equatable, Sendable {
     case byte(ByteSet)
     /// `^`, `$`, `\b`, `\B`, `\A`, `\z`, `\Z`: zero-width, position-dependent.
-    case assertion
+    case assertion(RegexAssertion)
     case sequence([RegexNode])
     case alternation([RegexNode])
     case repetition(RegexNode, min: Int, max: Int?)
@@ -120,4 +134,5 @@ struct RegexSyntaxError: Error, Equatable, CustomStringConvertible {
 struct RegexOptions: Equatable {
     var caseless: Bool
     var dotAll = false
+    var multiline = false
 }

@@ -12,6 +12,13 @@ public final class RuleEngine: Sendable {
     let slots: [Slot]
     let decodedDatabase: PatternDatabase
     let rawDatabase: PatternDatabase
+    /// What each raw pattern (by id) says about a line: it may hit, or it holds one side of a match across
+    /// joined pieces and may hit if it also holds the other (`crossingCheck`; see RawLinePattern.swift).
+    let rawRoles: [RawRole]
+    /// For each slot with a crossing side in the raw database, the other side's expression.
+    let crossingChecks: [UInt32: String]
+    /// Per-slot databases of the other side, compiled the first time a line holds the first (nil: refused).
+    private let crossingFinders = Mutex<[UInt32: PatternDatabase?]>([:])
     /// The raw database's id for the `\uXXXX` guard (lines holding it are always decoded).
     let guardID: UInt32
     /// The decoded patterns by slot, for the start-of-match databases.
@@ -24,6 +31,18 @@ public final class RuleEngine: Sendable {
         var isVeto: Bool
     }
 
+    enum RawRole: Sendable, Equatable {
+        /// A match of this slot within one piece (nil: the `\uXXXX` guard): the line may hit.
+        case whole(UInt32?)
+        /// One side (head or tail) of a match of this slot across joined pieces: the line may hit if it also
+        /// holds the other side.
+        case crossing(UInt32)
+    }
+
+    /// The field kinds a decoder may build from several JSON strings: a tool call's name and input values
+    /// (ToolCallText.swift), a tool result's text blocks and Codex outputs. Every other kind is one string.
+    static let joinedKinds: Set<FieldKind> = [.command, .output]
+
     /// Compiles `rules`; a pattern vectorscan refuses is an error naming the rule, where it was written and why.
     public init(rules: [Rule], weights: SeverityWeights = SeverityWeights()) throws(ConfigError) {
         self.rules = rules
@@ -31,6 +50,12 @@ public final class RuleEngine: Sendable {
         var slots: [Slot] = []
         var decoded: [Pattern] = []
         var raw: [Pattern] = []
+        var rawRoles: [RawRole] = []
+        var checks: [UInt32: String] = [:]
+        func addRaw(_ expression: String, _ role: RawRole) {
+            raw.append(Pattern(id: UInt32(rawRoles.count), expression: expression))
+            rawRoles.append(role)
+        }
         var diagnostics: [ConfigDiagnostic] = []
         for (ruleIndex, rule) in rules.enumerated() {
             for (isVeto, patterns) in [(false, rule.patterns), (true, rule.vetoes)] {
@@ -42,7 +67,17 @@ public final class RuleEngine: Sendable {
                         let node = try RegexParser.parse(expression, caseless: !rule.caseSensitive)
                         let flags: PatternFlags = rule.caseSensitive ? [] : [.caseless]
                         decoded.append(Pattern(id: id, expression: expression, flags: flags))
-                        raw.append(Pattern(id: id, expression: RawLinePattern.expression(for: node)))
+                        // A veto only takes hits away, so the raw scan needs no twin of it. Only command and
+                        // output fields are made of joined pieces (RawLinePattern.swift): other rules need no
+                        // matches across pieces.
+                        if !isVeto {
+                            let forms = RawLinePattern.expressions(for: node)
+                            addRaw(forms.whole, .whole(id))
+                            if let crossing = forms.crossing, !rule.fields.isDisjoint(with: Self.joinedKinds) {
+                                addRaw(crossing.scan, .crossing(id))
+                                checks[id] = crossing.check
+                            }
+                        }
                         slots.append(Slot(rule: ruleIndex, isVeto: isVeto))
                     } catch {
                         diagnostics.append(Self.diagnostic(rule, pattern, "invalid pattern: \(error)"))
@@ -50,8 +85,8 @@ public final class RuleEngine: Sendable {
                 }
             }
         }
-        guardID = UInt32(slots.count)
-        raw.append(Pattern(id: guardID, expression: RawLinePattern.guardExpression))
+        guardID = UInt32(rawRoles.count)
+        addRaw(RawLinePattern.guardExpression, .whole(nil))
         if !diagnostics.isEmpty { throw ConfigError(diagnostics) }
 
         // One database for all, compiled without start-of-match tracking: with it, vectorscan's compile time grows
@@ -80,6 +115,8 @@ public final class RuleEngine: Sendable {
         }
         decodedPatterns = decoded
         self.slots = slots
+        self.rawRoles = rawRoles
+        crossingChecks = checks
     }
 
     private static func source(of rule: Rule, slot: UInt32, slots: [Slot]) -> RulePattern {
@@ -106,10 +143,36 @@ public final class RuleEngine: Sendable {
         }
     }
 
+    /// The database that finds, in one raw line, the side of a match of `slot` across joined pieces that the
+    /// raw database leaves out; compiled on first use, nil when refused (the line is then a candidate).
+    func crossingCheck(for slot: UInt32) -> PatternDatabase? {
+        crossingFinders.withLock { cache in
+            if let known = cache[slot] { return known }
+            let database = crossingChecks[slot].flatMap {
+                try? PatternDatabase(patterns: [Pattern(id: slot, expression: $0)])
+            }
+            cache[slot] = database
+            return database
+        }
+    }
+
     /// The database over decoded text, for `tracehound-bench`'s bare-scan baseline.
     public var benchDecodedDatabase: PatternDatabase { decodedDatabase }
     /// The raw-line database, for `tracehound-bench`.
     public var benchRawDatabase: PatternDatabase { rawDatabase }
+
+    /// The rule and pattern behind a raw-database match id (`slot`), for `tracehound-bench raw-profile`.
+    public func benchDescribe(slot rawID: UInt32) -> String {
+        let slot: UInt32
+        var side = ""
+        switch rawRoles[Int(rawID)] {
+        case .whole(nil): return "(\\u escape guard)"
+        case .whole(let whole?): slot = whole
+        case .crossing(let crossing): (slot, side) = (crossing, " (across joined pieces)")
+        }
+        let rule = rules[slots[Int(slot)].rule]
+        return "\(rule.id)\(side) \(decodedPatterns[Int(slot)].expression)"
+    }
 
     /// The number of patterns compiled (vetoes included).
     public var patternCount: Int { slots.count }

@@ -35,6 +35,10 @@ public final class RuleMatcher {
     /// One scratch grown for every start-of-match database this thread used.
     private var startScratch: PatternScratch?
     private var vetoedRules: Set<Int> = []
+    /// Lines holding one side of a match across joined pieces, and the slot, to check for the other side.
+    private var crossings: [(line: Int, slot: UInt32)] = []
+    /// One scratch grown for every crossing-check database this thread used.
+    private var checkScratch: PatternScratch?
 
     public init(engine: RuleEngine) throws {
         self.engine = engine
@@ -54,13 +58,45 @@ public final class RuleMatcher {
     ) throws {
         guard !lineStarts.isEmpty else { return }
         var line = 0
+        crossings.removeAll(keepingCapacity: true)
+        var lineCrossings: Set<UInt32> = []
         try engine.rawDatabase.scan(chunk, scratch: rawScratch) { match in
             // Matches arrive in order of their end; a match ending at `end` lies in the line holding end - 1.
             let last = max(match.end - 1, 0)
-            while line + 1 < lineStarts.count && lineStarts[line + 1] <= last { line += 1 }
-            candidates[line] = true
+            if line + 1 < lineStarts.count && lineStarts[line + 1] <= last {
+                while line + 1 < lineStarts.count && lineStarts[line + 1] <= last { line += 1 }
+                lineCrossings.removeAll(keepingCapacity: true)
+            }
+            guard !candidates[line] else { return .keepScanning }
+            switch self.engine.rawRoles[Int(match.id)] {
+            case .whole:
+                candidates[line] = true
+            case .crossing(let slot):
+                if lineCrossings.insert(slot).inserted { self.crossings.append((line, slot)) }
+            }
             return .keepScanning
         }
+        // A match across joined pieces leaves both its head and its tail in its line: look there for the other.
+        for (line, slot) in crossings where !candidates[line] {
+            let end = line + 1 < lineStarts.count ? lineStarts[line + 1] : chunk.count
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk[lineStarts[line]..<end])
+            if try lineHoldsOtherSide(of: slot, bytes) { candidates[line] = true }
+        }
+    }
+
+    private func lineHoldsOtherSide(of slot: UInt32, _ line: UnsafeRawBufferPointer) throws -> Bool {
+        guard let finder = engine.crossingCheck(for: slot) else { return true }
+        if let checkScratch {
+            try checkScratch.prepare(for: finder)
+        } else {
+            checkScratch = try finder.makeScratch()
+        }
+        var found = false
+        try scanAligned(line, with: finder, scratch: checkScratch!) { _ in
+            found = true
+            return .stop
+        }
+        return found
     }
 
     /// Every rule hit in `record`: rules scoped to each field's kind, one hit per rule and field (the match that
@@ -110,15 +146,21 @@ public final class RuleMatcher {
     }
 
     private func scanAligned(_ text: [UInt8], _ onMatch: (PatternMatch) throws -> ScanDecision) throws {
+        try text.withUnsafeBytes { try scanAligned($0, with: engine.decodedDatabase, scratch: decodedScratch, onMatch) }
+    }
+
+    /// Scans a copy of `text` in the 64-byte-aligned buffer (see the note at the top of this file).
+    private func scanAligned(
+        _ text: UnsafeRawBufferPointer,
+        with database: PatternDatabase,
+        scratch: PatternScratch,
+        _ onMatch: (PatternMatch) throws -> ScanDecision
+    ) throws {
         if text.count > aligned.count {
             aligned.deallocate()
             aligned = .allocate(byteCount: max(text.count, aligned.count * 2), alignment: 64)
         }
-        text.withUnsafeBytes { aligned.copyMemory(from: $0) }
-        try engine.decodedDatabase.scan(
-            UnsafeRawBufferPointer(rebasing: aligned[..<text.count]),
-            scratch: decodedScratch,
-            onMatch: onMatch
-        )
+        aligned.copyMemory(from: text)
+        try database.scan(UnsafeRawBufferPointer(rebasing: aligned[..<text.count]), scratch: scratch, onMatch: onMatch)
     }
 }

@@ -4,8 +4,10 @@
 // were never decoded). While no segment is open, the last `context_before` lines wait in a ring of reused byte
 // buffers, raw, so a quiet stream costs one copy per line and no decoding. A hit opens a segment: the ring's lines
 // are decoded and become its leading context. Every following line joins it; a line with hits resets the count of
-// quiet lines, and the segment closes once `context_after` quiet lines have joined (so overlapping windows merge),
-// when it reaches `max_records` or `max_bytes`, when the stream goes idle (`closeIdle`) or ends (`finish`).
+// quiet lines. Once `context_after` quiet lines have joined, the segment lingers while the next `context_before`
+// lines wait in the ring: a hit among them has a window that overlaps the segment's, so the waiting lines and the
+// hit join it (windows that share a record make one segment); otherwise it closes. It also closes when it reaches
+// `max_records` or `max_bytes`, when the stream goes idle (`closeIdle`) or ends (`finish`).
 // A closed segment is kept when its score (the sum of its hits' severity weights) reaches `min_score`; each record
 // belongs to at most one segment. A deterministic share `baseline_rate` of quiet lines opens a *sampled* segment
 // (no hits, marked so) to calibrate the central judge; the draw is a hash of stream and position, so a replay
@@ -47,6 +49,8 @@ public final class Segmenter {
     private var ringCount = 0
 
     private var open: OpenSegment?
+    /// A segment whose after-window is complete, kept while the ring fills with the next `contextBefore` lines.
+    private var lingering: OpenSegment?
 
     struct OpenSegment {
         /// Where the segment's first record starts in the stream.
@@ -75,15 +79,18 @@ public final class Segmenter {
         ring = (0..<settings.contextBefore).map { _ in (0, []) }
     }
 
-    /// Whether a segment is open (the caller must then decode every line it adds).
-    public var isOpen: Bool { open != nil }
+    /// Whether a segment is open or lingering (the caller must close it when the stream goes idle).
+    public var isOpen: Bool { open != nil || lingering != nil }
+
+    /// Whether the next line joins an open segment: the caller must then pass it decoded.
+    public var wantsDecodedLines: Bool { open != nil }
 
     /// Where the open segment's first record starts, if one is open: a checkpoint must not pass it, or a crash
     /// would lose the segment (DESIGN.md §3.3).
-    public var openSegmentStart: Int64? { open?.firstPosition }
+    public var openSegmentStart: Int64? { (open ?? lingering)?.firstPosition }
 
     /// Adds the next line of the stream. `record` is the decoded line when the caller has it (it must when the
-    /// line has hits or a segment is open); `decode` decodes ring lines when a segment opens.
+    /// line has hits or `wantsDecodedLines`); `decode` decodes ring lines when a segment opens or grows.
     /// Returns the segments this line closed.
     public func add(
         position: Int64,
@@ -93,21 +100,38 @@ public final class Segmenter {
         decode: (UnsafeRawBufferPointer) -> Record
     ) -> [ClosedSegment] {
         var closed: [ClosedSegment] = []
+        if var segment = lingering {
+            lingering = nil
+            if hits.isEmpty {
+                pushToRing(position: position, line: line)
+                // With `contextBefore` quiet lines waiting, no later hit's window reaches back to the segment.
+                if ringCount < settings.contextBefore {
+                    lingering = segment
+                } else if let kept = close(segment) {
+                    closed.append(kept)
+                }
+                return closed
+            }
+            let waitingBytes = (0..<ringCount).reduce(0) { $0 + ring[(ringStart + $1) % ring.count].bytes.count }
+            if segment.records.count + ringCount < settings.maxRecords
+                && segment.bytes + waitingBytes < settings.maxBytes
+            {
+                // The hit's window overlaps the segment: the waiting lines join it, then the hit.
+                takeRing(into: &segment, decode: decode)
+                open = segment
+            } else if let kept = close(segment) {
+                closed.append(kept)
+            }
+        }
         if open == nil {
             let sample = hits.isEmpty && isSampled(position)
             guard !hits.isEmpty || sample else {
                 pushToRing(position: position, line: line)
-                return []
+                return closed
             }
             let first = ringCount > 0 ? ring[ringStart].position : position
             var segment = OpenSegment(firstPosition: first, sampled: sample)
-            for index in 0..<ringCount {
-                let slot = ring[(ringStart + index) % ring.count]
-                let context = slot.bytes.withUnsafeBytes { decode($0) }
-                append(SegmentRecord(position: String(slot.position), record: context), to: &segment)
-            }
-            ringStart = 0
-            ringCount = 0
+            takeRing(into: &segment, decode: decode)
             open = segment
         }
         var segment = open!
@@ -127,7 +151,11 @@ public final class Segmenter {
                 && (!hits.isEmpty || recordIndex > 0 || settings.contextAfter == 0)
         {
             open = nil
-            if let kept = close(segment) { closed.append(kept) }
+            if !full && settings.contextBefore > 0 {
+                lingering = segment
+            } else if let kept = close(segment) {
+                closed.append(kept)
+            }
         } else {
             open = segment
         }
@@ -136,9 +164,21 @@ public final class Segmenter {
 
     /// Closes the open segment because the stream went idle or ended.
     public func finish() -> [ClosedSegment] {
-        guard let segment = open else { return [] }
+        guard let segment = open ?? lingering else { return [] }
         open = nil
+        lingering = nil
         return close(segment).map { [$0] } ?? []
+    }
+
+    /// Moves the lines waiting in the ring into `segment`, decoded, as its next records.
+    private func takeRing(into segment: inout OpenSegment, decode: (UnsafeRawBufferPointer) -> Record) {
+        for index in 0..<ringCount {
+            let slot = ring[(ringStart + index) % ring.count]
+            let context = slot.bytes.withUnsafeBytes { decode($0) }
+            append(SegmentRecord(position: String(slot.position), record: context), to: &segment)
+        }
+        ringStart = 0
+        ringCount = 0
     }
 
     private func append(_ record: SegmentRecord, to segment: inout OpenSegment) {

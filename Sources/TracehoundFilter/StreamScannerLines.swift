@@ -26,7 +26,7 @@ extension StreamScanner {
             let isCandidate = candidatesStorage[index]
             var record: Record?
             var hits: [Hit] = []
-            if isCandidate || segmenter.isOpen || decoderWantsEveryLine {
+            if isCandidate || segmenter.wantsDecodedLines || decoderWantsEveryLine {
                 var decoded = decodeLine(line)
                 if truncated { decoded.flags.insert(.truncated) }
                 if decoded.flags.contains(.malformedJSON) { countMalformed() }

@@ -3,6 +3,7 @@
 //                                           in 1 MiB chunks: the physical limit the matcher should approach
 //   tracehound-bench raw-scan RULES FILE    the fast path's raw-line database over the same chunks
 //   tracehound-bench split FILE             line splitting alone (memchr), to set against `wc -l`
+//   tracehound-bench raw-profile RULES FILE the rules whose raw-line patterns match most often (tuning rules)
 // Each prints one line: bytes, seconds, MB/s, matches.
 import Foundation
 import TracehoundFilter
@@ -45,6 +46,21 @@ do {
                 return .keepScanning
             }
             return matches
+        }
+    case "raw-profile":
+        let engine = try RuleEngine(rules: try RuleLoader.load(paths: [arguments[1]]))
+        let database = engine.benchRawDatabase
+        let scratch = try database.makeScratch()
+        var perPattern: [UInt32: Int] = [:]
+        try measure(arguments[2]) { chunk in
+            try database.scan(chunk, scratch: scratch) { match in
+                perPattern[match.id, default: 0] += 1
+                return .keepScanning
+            }
+            return 0
+        }
+        for (id, count) in perPattern.sorted(by: { $0.value > $1.value }).prefix(15) {
+            print("\(count)\t\(engine.benchDescribe(slot: id))")
         }
     case "split":
         try measure(arguments[1]) { chunk in
