@@ -55,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "TracehoundCLI",
-            dependencies: ["TracehoundConfig", "TracehoundSystemd"],
+            dependencies: ["TracehoundConfig", "TracehoundCore", "TracehoundSystemd"],
             swiftSettings: strict
         ),
         .target(

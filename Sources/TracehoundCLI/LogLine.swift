@@ -1,23 +1,9 @@
 // The text forms of a log line: logfmt (key=value, values quoted when they need it) and one JSON object per line.
 import Foundation
+import TracehoundCore
 
 enum LogLine {
-    static func timestamp(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var time = time_t(milliseconds / 1000)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-            Int(parts.tm_year) + 1900,
-            Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday),
-            Int(parts.tm_hour),
-            Int(parts.tm_min),
-            Int(parts.tm_sec),
-            Int(milliseconds % 1000)
-        )
-    }
+    static func timestamp(_ date: Date) -> String { Timestamp.rfc3339(date) }
 
     /// `time=… level=info msg="…" key=value …`
     static func logfmt(level: LogLevel, message: String, fields: [(String, String)], date: Date) -> String {

@@ -49,7 +49,7 @@ public struct BatchBuilder: Sendable {
         writer.raw("{\"v\":1,\"type\":\"counters\",\"host\":")
         writer.string(host)
         writer.raw(",\"time\":")
-        writer.string(Self.timestamp(time))
+        writer.string(Timestamp.rfc3339(time))
         writer.raw(",\"records\":\(records),\"bytes\":\(bytes),\"hits\":{")
         for (index, (rule, count)) in hitsPerRule.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { writer.raw(",") }
@@ -66,7 +66,7 @@ public struct BatchBuilder: Sendable {
         writer.raw("{\"v\":1,\"type\":\"heartbeat\",\"host\":")
         writer.string(host)
         writer.raw(",\"time\":")
-        writer.string(Self.timestamp(time))
+        writer.string(Timestamp.rfc3339(time))
         writer.raw(",\"version\":")
         writer.string(version)
         writer.raw("}\n")
@@ -83,8 +83,11 @@ public struct BatchBuilder: Sendable {
         segmentCount = 0
         return batch
     }
+}
 
-    static func timestamp(_ date: Date) -> String {
+/// UTC timestamps as RFC 3339 with milliseconds (`2026-11-24T10:01:02.345Z`), the one form logs and batches use.
+public enum Timestamp {
+    public static func rfc3339(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         var seconds = time_t(milliseconds / 1000)
         var parts = tm()
