@@ -16,7 +16,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "tracehound",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tracehound", targets: ["tracehound"]),
         .executable(name: "tracehound-collector", targets: ["tracehound-collector"]),

@@ -249,8 +249,8 @@ public struct SpoolConfig: Sendable, Equatable {
                     \.fsync,
                     .oneOf,
                     doc:
-                        "always: every spool write is durable before sources checkpoint; batch: once per batch; never: "
-                        + "leave it to the kernel (a crash may lose hits)."
+                        "always: every commit is durable before it returns; batch: at most one fsync a second (a "
+                        + "crash may lose the last second); never: leave it to the kernel (a crash may lose hits)."
                 ),
             ]
         )
