@@ -17,6 +17,32 @@ final class AgentCounters: Sendable {
     let spoolQuarantinedFiles = Atomic<Int>(0)
     let spoolFullWaits = Atomic<Int>(0)
 
+    /// Hits per rule id since the last batch that carried counters.
+    private let hitsPerRule = Mutex<[String: Int]>([:])
+    /// Records and bytes read since the last batch that carried counters.
+    private let sinceLastCounters = Mutex<(records: Int, bytes: Int)>((0, 0))
+
+    func countHits(_ perRule: [String: Int], records: Int, bytes: Int) {
+        if !perRule.isEmpty { hitsPerRule.withLock { $0.merge(perRule, uniquingKeysWith: +) } }
+        sinceLastCounters.withLock {
+            $0.records += records
+            $0.bytes += bytes
+        }
+    }
+
+    /// The per-rule hits, records and bytes since the last call, for the counters line of the next batch.
+    func takeCounters() -> (hits: [String: Int], records: Int, bytes: Int) {
+        let hits = hitsPerRule.withLock { counts in
+            defer { counts.removeAll() }
+            return counts
+        }
+        let totals = sinceLastCounters.withLock { totals in
+            defer { totals = (0, 0) }
+            return totals
+        }
+        return (hits, totals.records, totals.bytes)
+    }
+
     func batchCommitted(segments count: Int, bytes: Int) {
         batches.add(1, ordering: .relaxed)
         segments.add(count, ordering: .relaxed)

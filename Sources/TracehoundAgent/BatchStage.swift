@@ -4,6 +4,7 @@
 // `positionInterval`, so a restart does not re-read hours of quiet transcript.
 import Foundation
 import Synchronization
+import TracehoundCLI
 import TracehoundCore
 import TracehoundSpool
 
@@ -21,11 +22,23 @@ final class BatchStage: @unchecked Sendable {
     private var pendingCheckpoints: [String: StreamCheckpoint] = [:]
     private var forgotten: [String] = []
     private let counters: AgentCounters
+    /// How often a batch carries the per-rule counters and a heartbeat, even when no segment was found: the
+    /// centre tells a quiet host from a dead one.
+    private let heartbeatInterval: Duration
     /// Set by the pipeline's stop: a wait for spool space gives up (the batch's checkpoints were never
     /// committed, so a restart reads its records again).
     let stopping = Atomic<Bool>(false)
 
-    init(spool: Spool, handoff: Handoff, host: String, maxBytes: Int, maxWait: Duration, counters: AgentCounters) {
+    init(
+        spool: Spool,
+        handoff: Handoff,
+        host: String,
+        maxBytes: Int,
+        maxWait: Duration,
+        counters: AgentCounters,
+        heartbeatInterval: Duration = .seconds(60)
+    ) {
+        self.heartbeatInterval = heartbeatInterval
         self.spool = spool
         self.handoff = handoff
         self.maxWait = maxWait
@@ -36,8 +49,11 @@ final class BatchStage: @unchecked Sendable {
 
     /// Runs until the hand-off is closed and drained; everything taken is committed before it returns.
     func run() throws {
-        var batchOpened: Date?
+        // The first batch announces the start: a heartbeat, committed after max_wait like any batch.
+        addHeartbeat()
+        var batchOpened: Date? = Date()
         var lastPositions = Date()
+        var lastHeartbeat = Date()
         while true {
             let now = Date()
             let waitUntil =
@@ -48,7 +64,7 @@ final class BatchStage: @unchecked Sendable {
                 switch item {
                 case .output(let segments, let checkpoint):
                     for segment in segments {
-                        if builder.isEmpty { batchOpened = Date() }
+                        if batchOpened == nil { batchOpened = Date() }
                         builder.add(segment)
                     }
                     if let checkpoint { pendingCheckpoints[checkpoint.key] = checkpoint }
@@ -62,6 +78,12 @@ final class BatchStage: @unchecked Sendable {
                 }
             }
             let drained = handoff.isClosedAndEmpty
+            if Date().timeIntervalSince(lastHeartbeat) >= heartbeatInterval.seconds || drained {
+                addHeartbeat()
+                lastHeartbeat = Date()
+                try closeBatch()
+                batchOpened = nil
+            }
             if let opened = batchOpened, drained || Date().timeIntervalSince(opened) >= maxWait.seconds {
                 try closeBatch()
                 batchOpened = nil
@@ -84,6 +106,13 @@ final class BatchStage: @unchecked Sendable {
             }
             if drained { return }
         }
+    }
+
+    /// The counters since the last heartbeat and a heartbeat line, into the open batch.
+    private func addHeartbeat() {
+        let taken = counters.takeCounters()
+        builder.addCounters(taken.hits, records: taken.records, bytes: taken.bytes)
+        builder.addHeartbeat(version: TracehoundVersion.current)
     }
 
     private func closeBatch() throws {

@@ -147,6 +147,13 @@ final class FileSourceWorker: @unchecked Sendable {
         counters.truncatedLines.add(after.truncatedLines - before.truncatedLines, ordering: .relaxed)
         let hits = after.hitsPerRule.values.reduce(0, +) - before.hitsPerRule.values.reduce(0, +)
         if hits > 0 { counters.hits.add(hits, ordering: .relaxed) }
+        var perRule: [String: Int] = [:]
+        if hits > 0 {
+            for (rule, count) in after.hitsPerRule where count != before.hitsPerRule[rule] {
+                perRule[detection.engine.rules[rule].id, default: 0] += count - (before.hitsPerRule[rule] ?? 0)
+            }
+        }
+        counters.countHits(perRule, records: after.lines - before.lines, bytes: after.bytes - before.bytes)
     }
 
     /// A stream resumed mid-file: its decoder sees the file's first line (a Codex session_meta) before the rest.
