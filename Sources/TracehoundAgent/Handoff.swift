@@ -19,7 +19,9 @@ final class Handoff: @unchecked Sendable {
     private let capacity: Int
     private var closed = false
 
-    init(capacity: Int = 4096) { self.capacity = capacity }
+    /// Items, not bytes: one item is one chunk's segments (a chunk is at most 1 MiB of input), so 64 items keep
+    /// the memory between the stages to tens of MiB at worst while the batch thread commits.
+    init(capacity: Int = 64) { self.capacity = capacity }
 
     /// Adds an item, waiting while the queue is full; false once closed.
     @discardableResult
