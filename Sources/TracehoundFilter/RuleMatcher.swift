@@ -29,6 +29,10 @@ public final class RuleMatcher {
     public let engine: RuleEngine
     private let rawScratch: PatternScratch
     private let decodedScratch: PatternScratch
+    /// Chunks shorter than this are padded before the raw scan (see markCandidateLines).
+    static let minimumScanBytes = 4096
+    /// Where chunks are copied before the raw scan (see markCandidateLines).
+    private var alignedChunk: UnsafeMutableRawBufferPointer
     private var aligned: UnsafeMutableRawBufferPointer
     /// Per rule, the first match (by end) in the field being scanned, reused across fields.
     private var firstMatch: [Int: (slot: UInt32, end: Int)] = [:]
@@ -45,9 +49,13 @@ public final class RuleMatcher {
         rawScratch = try engine.rawDatabase.makeScratch()
         decodedScratch = try engine.decodedDatabase.makeScratch()
         aligned = .allocate(byteCount: 64 << 10, alignment: 64)
+        alignedChunk = .allocate(byteCount: 256 << 10, alignment: 64)
     }
 
-    deinit { aligned.deallocate() }
+    deinit {
+        aligned.deallocate()
+        alignedChunk.deallocate()
+    }
 
     /// Scans `chunk` (whole lines; `lineStarts[i]` is where line i starts, ascending) and sets `candidates[i]` for
     /// each line that may hit or must be decoded to know. `candidates` must have `lineStarts.count` entries.
@@ -60,8 +68,26 @@ public final class RuleMatcher {
         var line = 0
         crossings.removeAll(keepingCapacity: true)
         var lineCrossings: Set<UInt32> = []
-        try engine.rawDatabase.scan(chunk, scratch: rawScratch) { match in
+        // The chunk is scanned from a 64-byte-aligned copy: vectorscan 5.4.9 misses matches in short buffers that
+        // start 16 to 40 bytes past a 64-byte boundary (ShortChunkAlignmentTests; found by the crash test, where
+        // a stream resumed near its end handed over a 132-byte first chunk). The copy costs far less than the scan.
+        if chunk.count > alignedChunk.count {
+            alignedChunk.deallocate()
+            alignedChunk = .allocate(byteCount: max(chunk.count, alignedChunk.count * 2), alignment: 64)
+        }
+        if !chunk.isEmpty { alignedChunk.copyMemory(from: chunk) }
+        // Short buffers are padded with LF (which no raw pattern matches) to a length vectorscan scans right.
+        let scannedCount = max(chunk.count, Self.minimumScanBytes)
+        if scannedCount > chunk.count {
+            UnsafeMutableRawBufferPointer(rebasing: alignedChunk[chunk.count..<scannedCount]).initializeMemory(
+                as: UInt8.self,
+                repeating: 0x0A
+            )
+        }
+        let scanned = UnsafeRawBufferPointer(rebasing: alignedChunk[..<scannedCount])
+        try engine.rawDatabase.scan(scanned, scratch: rawScratch) { match in
             // Matches arrive in order of their end; a match ending at `end` lies in the line holding end - 1.
+            guard match.end <= chunk.count else { return .keepScanning }
             let last = max(match.end - 1, 0)
             if line + 1 < lineStarts.count && lineStarts[line + 1] <= last {
                 while line + 1 < lineStarts.count && lineStarts[line + 1] <= last { line += 1 }

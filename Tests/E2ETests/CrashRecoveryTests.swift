@@ -119,6 +119,18 @@ final class CrashRecoveryTests: XCTestCase {
         } catch {
             let missing = expected.subtracting(try spooledHits(directory).keys).sorted()
             let log = (try? String(contentsOfFile: directory.file("daemon.log"), encoding: .utf8)) ?? ""
+            // Where each missing line is, and what the spool says: enough to tell a tailer bug from a spool one.
+            var whereabouts = ""
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.file("logs"))) ?? [] {
+                let bytes = (try? Data(contentsOf: URL(fileURLWithPath: directory.file("logs/" + name)))) ?? Data()
+                for marker in missing {
+                    if let range = bytes.range(of: Data((marker + " ").utf8)) {
+                        whereabouts += "\(marker) in \(name) at \(range.lowerBound) of \(bytes.count)\n"
+                    }
+                }
+            }
+            let inspect = try runCommand([tracehound, "spool", "inspect", "--data-dir", directory.file("data")])
+            print("whereabouts:\n\(whereabouts)spool:\n\(inspect.stdoutText)")
             XCTFail("missing \(missing.count): \(missing.prefix(20))\ndaemon log tail:\n\(log.suffix(6000))")
             daemon.terminate()
             throw error
