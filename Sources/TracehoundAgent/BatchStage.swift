@@ -145,10 +145,3 @@ final class BatchStage: @unchecked Sendable {
         counters.batchCommitted(segments: segments, bytes: batch.frame.count)
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

@@ -65,4 +65,34 @@ public enum ConfigCommands {
             return nil
         }
     }
+
+    /// The `check` command both executables share: validate a config and print it resolved, or print the
+    /// reference of every key. `render` loads the file (printing its errors) and returns its resolved form.
+    public static func checkCommand(
+        summary: String,
+        configFlag: Flag,
+        reference: @escaping @Sendable () -> String,
+        render: @escaping @Sendable (String, CommandContext) -> String?,
+        defaultPath: String
+    ) -> Command {
+        Command(
+            name: "check",
+            summary: summary,
+            synopsis: "[--config FILE] [--print-reference]",
+            flags: [
+                configFlag,
+                Flag("print-reference", help: "print every key with its type, default, unit and doc line instead"),
+            ],
+            details: "Exit status 0 when the config is valid, 1 with every error (file:line:column: key: message).",
+            run: { arguments, context in
+                if arguments.isSet("print-reference") {
+                    context.output.write(reference())
+                    return .success
+                }
+                guard let resolved = render(arguments.value("config") ?? defaultPath, context) else { return .failure }
+                context.output.write(resolved)
+                return .success
+            }
+        )
+    }
 }

@@ -37,25 +37,12 @@ let program = Program(
                 }
             }
         ),
-        Command(
-            name: "check",
+        ConfigCommands.checkCommand(
             summary: "validate a config and print it resolved, every key with its effective value",
-            synopsis: "[--config FILE] [--print-reference]",
-            flags: [
-                configFlag,
-                Flag("print-reference", help: "print every key with its type, default, unit and doc line instead"),
-            ],
-            details: "Exit status 0 when the config is valid, 1 with every error (file:line:column: key: message).",
-            run: { arguments, context in
-                if arguments.isSet("print-reference") {
-                    context.output.write(DaemonConfig.reference())
-                    return .success
-                }
-                let path = arguments.value("config") ?? defaultConfigPath
-                guard let config = ConfigCommands.loadDaemonConfig(path, context: context) else { return .failure }
-                context.output.write(config.renderResolved())
-                return .success
-            }
+            configFlag: configFlag,
+            reference: DaemonConfig.reference,
+            render: { path, context in ConfigCommands.loadDaemonConfig(path, context: context)?.renderResolved() },
+            defaultPath: defaultConfigPath
         ),
         Command(
             name: "test-rules",
