@@ -150,7 +150,7 @@ public struct SamplingConfig: Sendable, Equatable {
 
 /// The secret shapes redaction knows without configuration.
 public enum BuiltinRedaction: String, CaseIterable, Sendable {
-    case aws, github, openai, anthropic, slack
+    case aws, github, openai, anthropic, slack, stripe
     case privateKey = "private_key"
     case jwt, bearer, password
 }

@@ -84,6 +84,15 @@ public final class RedactionSet: Sendable {
                     keepsKey: false
                 ),
             ]
+        case .stripe:
+            return [
+                Detector(
+                    name: "stripe",
+                    expression: #"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"#,
+                    caseless: false,
+                    keepsKey: false
+                )
+            ]
         case .privateKey:
             // The key's body is found from its BEGIN line to the END line by `Redactor` (a bounded repeat of a
             // whole key would make the database huge).
@@ -118,7 +127,7 @@ public final class RedactionSet: Sendable {
                 Detector(
                     name: "password",
                     expression:
-                        #"\b(?:password|passwd|pwd|secret|api_?key|access_?token|auth_?token|client_?secret)["']?\s*[:=]\s*["']?[^\s"',;]{6,}"#,
+                        #"(?:\b|_)(?:password|passwd|pwd|secret|api_?key|access_?token|auth_?token|client_?secret)["']?\s*[:=]\s*["']?[^\s"',;]{6,}"#,
                     caseless: true,
                     keepsKey: true
                 )

@@ -50,6 +50,10 @@ final class RedactionTests: XCTestCase {
         ("db password=hunter2hunter2 ok", "db password=[REDACTED:password] ok"),
         (#"{"secret": "s3cr3t-value"}"#, #"{"secret": "[REDACTED:password]"}"#),
         ("API_KEY: zz9-plural-z-alpha", "API_KEY: [REDACTED:password]"),
+        ("PAYMENTS_API_KEY=zz9-plural-z-alpha", "PAYMENTS_API_KEY=[REDACTED:password]"),
+        ("DB_PASSWORD: hunter2hunter2", "DB_PASSWORD: [REDACTED:password]"),
+        ("key sk_live_51Hc8Lm2eZvKYlo2C9xQd7Rk3 end", "key [REDACTED:stripe] end"),
+        ("rk_test_4eC39HqLyjWDarjtT1zdp7dc", "[REDACTED:stripe]"),
     ]
 
     func testEachBuiltinDetectorReplacesItsSecretAndKeepsTheKeyOfAssignments() throws {
