@@ -50,7 +50,10 @@ let package = Package(
         .target(name: "TracehoundForward", dependencies: ["CCurl", "TracehoundConfig"], swiftSettings: strict),
         .target(
             name: "TracehoundCollector",
-            dependencies: ["CMicroHTTPD", "CSQLite", "CPostgres", "TracehoundConfig", "TracehoundPosix"],
+            dependencies: [
+                "CMicroHTTPD", "CSQLite", "CPostgres", "TracehoundCLI", "TracehoundConfig", "TracehoundCore",
+                "TracehoundPosix",
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -98,11 +101,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TracehoundForwardTests",
-            dependencies: ["TracehoundForward", "TracehoundCollector", "TracehoundTestKit"]
+            dependencies: ["TracehoundForward", "TracehoundCollector", "TracehoundCore", "TracehoundTestKit"]
         ),
         .testTarget(
             name: "TracehoundCollectorTests",
-            dependencies: ["TracehoundCollector", "TracehoundForward", "TracehoundTestKit"]
+            dependencies: ["TracehoundCollector", "TracehoundCore", "TracehoundForward", "TracehoundTestKit"]
         ),
         .testTarget(name: "TracehoundCLITests", dependencies: ["TracehoundCLI", "TracehoundTestKit"]),
         .testTarget(name: "E2ETests", dependencies: ["TracehoundTestKit"]),
