@@ -107,7 +107,7 @@ final class GoodConfigTests: XCTestCase {
         XCTAssertEqual(config, expected)
         XCTAssertEqual(config.segments.maxBytes, 1 << 20)
         XCTAssertEqual(config.spool.whenFull, .block)
-        XCTAssertEqual(config.redact.builtin.count, 9)
+        XCTAssertEqual(config.redact.builtin.count, 10)
     }
 
     func testEmptySectionsAndNullMeanDefaultsOrOff() throws {
