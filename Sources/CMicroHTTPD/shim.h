@@ -1,4 +1,5 @@
-// libmicrohttpd: the collector's HTTP server.
+// libmicrohttpd: the collector's HTTP server; GnuTLS (which Debian's libmicrohttpd uses) for checking the
+// configured PEMs and verifying client certificates.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,6 +7,8 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 // MHD_start_daemon is variadic (option, value pairs ending in MHD_OPTION_END), which Swift cannot call.
 // Options are passed as one MHD_OptionItem array (MHD_OPTION_ARRAY), so one fixed signature covers them all;
@@ -37,3 +40,20 @@ static inline const struct sockaddr *th_mhd_connection_client_address(struct MHD
 // MHD_NO / MHD_YES are enum MHD_Result members on 0.9.75 but plain macros on older releases; pin the values.
 static inline enum MHD_Result th_mhd_yes(void) { return MHD_YES; }
 static inline enum MHD_Result th_mhd_no(void) { return MHD_NO; }
+// MHD_get_connection_info is variadic; mutual TLS verifies the client certificate on the connection's session.
+static inline gnutls_session_t th_mhd_connection_tls_session(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return info == NULL ? NULL : (gnutls_session_t) info->tls_session;
+}
+// MHD_get_connection_info is variadic; the per-connection cache of the client certificate lives in this slot.
+static inline void *th_mhd_connection_socket_context(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
+}
+// Verifies the client's chain and its TLS-client key purpose, whose OID is a string macro Swift cannot pass.
+static inline int th_gnutls_verify_client_peer(gnutls_session_t session, unsigned int *status) {
+    gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *) GNUTLS_KP_TLS_WWW_CLIENT, 0};
+    return gnutls_certificate_verify_peers(session, &purpose, 1, status);
+}
+// gnutls_free is a function-like macro (it also clears its argument), which Swift cannot call.
+static inline void th_gnutls_free(void *pointer) { gnutls_free(pointer); }

@@ -5,25 +5,33 @@
 // and stops the daemon before letting it go). A request's state is created on the first access-handler call,
 // stored in `*con_cls` with a +1 retain, and released by the MHD_OPTION_NOTIFY_COMPLETED callback, which MHD
 // calls for every request the handler has seen: finished, failed, timed out or cut short by the daemon stopping.
+// When the whole request has arrived the handler gets it with an HTTPResponder; if it returns without answering,
+// the connection is suspended and MHD calls the access handler once more after `send` resumes it
+// (HTTPResponder.swift).
 import CMicroHTTPD
 import Foundation
 
 /// What every callback of one server needs: the Swift handler, the limits, and somewhere to put diagnostics.
 final class ServerContext: @unchecked Sendable {
-    // @unchecked: `handler`, `maxBodyBytes` and `diagnostics` are immutable; `messages` is guarded by `lock`.
-    let handler: @Sendable (HTTPRequest) -> HTTPServerResponse
+    // @unchecked: everything but `messages` is immutable (or Sendable); `messages` is guarded by `lock`.
+    let handler: @Sendable (HTTPRequest, HTTPResponder) -> Void
     let maxBodyBytes: Int
+    /// Whether requests carry `clientCertificate` (mutual TLS is configured).
+    let verifiesClientCertificates: Bool
     let diagnostics: (@Sendable (String) -> Void)?
+    let deferredAnswers = DeferredAnswers()
     private let lock = NSLock()
     private var messages: [String] = []
 
     init(
-        handler: @escaping @Sendable (HTTPRequest) -> HTTPServerResponse,
+        handler: @escaping @Sendable (HTTPRequest, HTTPResponder) -> Void,
         maxBodyBytes: Int,
+        verifiesClientCertificates: Bool,
         diagnostics: (@Sendable (String) -> Void)?
     ) {
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
+        self.verifiesClientCertificates = verifiesClientCertificates
         self.diagnostics = diagnostics
     }
 
@@ -46,8 +54,10 @@ final class RequestState {
     var tooLarge = false
     /// Body bytes received and not kept, once `tooLarge`.
     var droppedBytes = 0
-    /// Set when a response was queued before the body arrived.
+    /// Set once a response was queued before the body arrived, or the handler was called.
     var answered = false
+    /// The handler's responder, once the handler was called.
+    var responder: HTTPResponder?
 
     init(request: HTTPRequest) {
         self.request = request
@@ -66,7 +76,8 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
             path: url.map { String(cString: $0) } ?? "/",
             query: connectionValues(connection, .GET_ARGUMENT_KIND),
             headers: connectionValues(connection, .HEADER_KIND).map { ($0.name, $0.value ?? "") },
-            clientAddress: clientAddress(connection)
+            clientAddress: clientAddress(connection),
+            clientCertificate: context.verifiesClientCertificates ? verifiedClientCertificate(connection) : nil
         )
         let state = RequestState(request: request)
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
@@ -102,17 +113,27 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
         return th_mhd_yes()
     }
 
-    // The whole request has arrived.
-    if state.answered { return th_mhd_yes() }
+    // The whole request has arrived (or, with a responder, the suspended connection was resumed).
+    if state.answered {
+        guard let response = state.responder?.resumedResponse() else { return th_mhd_yes() }
+        return queue(response, on: connection)
+    }
     state.answered = true
     if state.tooLarge { return queue(tooLargeResponse(context.maxBodyBytes), on: connection) }
-    return queue(context.handler(state.request), on: connection)
+    let responder = HTTPResponder(answers: context.deferredAnswers, connection: connection)
+    state.responder = responder
+    context.handler(state.request, responder)
+    // Answered already, or now suspended until `send` resumes the connection.
+    guard let response = responder.handlerReturned() else { return th_mhd_yes() }
+    return queue(response, on: connection)
 }
 
 /// MHD_RequestCompletedCallback: the request is over, whatever way it ended; free its state.
 let requestCompleted: MHD_RequestCompletedCallback = { _, _, conCls, _ in
     guard let conCls, let state = conCls.pointee else { return }
-    Unmanaged<RequestState>.fromOpaque(state).release()
+    let request = Unmanaged<RequestState>.fromOpaque(state)
+    request.takeUnretainedValue().responder?.requestEnded()
+    request.release()
     conCls.pointee = nil
 }
 

@@ -1,4 +1,5 @@
-// The HTTP server's values: its configuration, a request as the handler sees it, the handler's answer, errors.
+// The HTTP server's values: its configuration (TLS included), a request as the handler sees it, the handler's
+// answer, errors.
 
 /// How the collector's HTTP server listens and what it bounds.
 public struct HTTPServerConfiguration: Sendable {
@@ -19,8 +20,40 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxBodyBytes = 16 << 20
     /// Receives libmicrohttpd's own diagnostics (bind errors, protocol violations) for the daemon to log.
     public var diagnostics: (@Sendable (String) -> Void)?
+    /// Serve HTTPS with this certificate and key instead of plain HTTP; nil serves plain HTTP.
+    public var tls: HTTPServerTLS?
 
     public init() {}
+}
+
+/// HTTPS settings: PEM text as read from the files (the server checks that it parses before listening).
+public struct HTTPServerTLS: Sendable {
+    /// The server's certificate, optionally followed by its intermediate certificates.
+    public var certificatePEM: [UInt8]
+    /// The certificate's private key (unencrypted PEM: PKCS#8, PKCS#1 or SEC1).
+    public var keyPEM: [UInt8]
+    /// Certificate authorities that sign client certificates. When set, clients are asked for a certificate
+    /// (optionally) and `HTTPRequest.clientCertificate` tells which verified one a request came with.
+    public var clientCAPEM: [UInt8]?
+
+    public init(certificatePEM: [UInt8], keyPEM: [UInt8], clientCAPEM: [UInt8]? = nil) {
+        self.certificatePEM = certificatePEM
+        self.keyPEM = keyPEM
+        self.clientCAPEM = clientCAPEM
+    }
+}
+
+/// A client certificate that was presented and verified against `HTTPServerTLS.clientCAPEM`.
+public struct HTTPClientCertificate: Sendable, Equatable {
+    /// The subject's first common name (CN), if it has one.
+    public var commonName: String?
+    /// The subject's distinguished name as RFC 4514 text ("CN=agent-17,O=example").
+    public var subject: String
+
+    public init(commonName: String?, subject: String) {
+        self.commonName = commonName
+        self.subject = subject
+    }
 }
 
 /// One complete HTTP request: its head and the whole body, at most `maxBodyBytes`.
@@ -37,6 +70,9 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The client's IP address ("127.0.0.1", "::1"), when known.
     public var clientAddress: String?
+    /// The client certificate the connection presented, only when it verified against the configured client CA;
+    /// nil without TLS, without a client CA, without a certificate, or when verification failed.
+    public var clientCertificate: HTTPClientCertificate?
 
     public init(
         method: String,
@@ -44,7 +80,8 @@ public struct HTTPRequest: Sendable {
         query: [(name: String, value: String?)] = [],
         headers: [(name: String, value: String)] = [],
         body: [UInt8] = [],
-        clientAddress: String? = nil
+        clientAddress: String? = nil,
+        clientCertificate: HTTPClientCertificate? = nil
     ) {
         self.method = method
         self.path = path
@@ -52,6 +89,7 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.clientAddress = clientAddress
+        self.clientCertificate = clientCertificate
     }
 
     /// The first value of header `name`, compared without regard to ASCII case.
@@ -90,7 +128,8 @@ public struct HTTPServerResponse: Sendable {
 }
 
 /// The server could not start. `code` is the errno left by the failing call (0 if none), `messages` what
-/// libmicrohttpd reported while starting (e.g. "Failed to bind to port 7800: Address already in use").
+/// libmicrohttpd reported while starting (e.g. "Failed to bind to port 7800: Address already in use"), or why
+/// the TLS certificate, key or client CA did not parse (with GnuTLS's error text and number).
 public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
     public var address: String
     public var code: Int32
