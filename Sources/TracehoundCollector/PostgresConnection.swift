@@ -2,8 +2,8 @@
 //
 // - `PostgresConnection` owns one PGconn (PQconnectdb with a conninfo string or a postgresql:// URL), freed with
 //   PQfinish in deinit, even when the connection failed. It is used by one thread at a time (not Sendable).
-// - Statements go through PQexecParams with text-format parameters and results: values are never spliced into SQL.
-//   A parameter is a String or nil (SQL NULL).
+// - Statements go through PQexecParams with parameters and text-format results: values are never spliced into SQL.
+//   A parameter is text, bytes (binary format, for bytea) or NULL.
 // - `PostgresResult` owns one PGresult (PQclear in deinit) and reads rows, columns and values from it in place.
 // - Every failure is a `PostgresError` with the server's SQLSTATE, primary message, detail and hint when the server
 //   sent them, and the SQL that failed.
@@ -37,6 +37,9 @@ public final class PostgresConnection {
     /// Whether the connection is still usable (false after the server went away).
     public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
 
+    /// Whether the connection is outside any transaction (PQtransactionStatus is PQTRANS_IDLE).
+    public var isIdle: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
+
     /// The server's version as a number, e.g. 150018 for 15.18.
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
 
@@ -51,31 +54,67 @@ public final class PostgresConnection {
     /// Runs one statement with `$1`, `$2`, ... bound to `parameters` (text format; nil is NULL).
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresResult {
-        if let index = parameters.firstIndex(where: { $0?.utf8.contains(0) ?? false }) {
+        try execute(sql, values: parameters.map { $0.map(PostgresValue.text) ?? .null })
+    }
+
+    /// Runs one statement with `$1`, `$2`, ... bound to `values`: text in text format, bytes in binary format (for
+    /// bytea columns, so bytes travel as they are, without hex encoding).
+    @discardableResult
+    public func execute(_ sql: String, values: [PostgresValue]) throws(PostgresError) -> PostgresResult {
+        if let index = values.firstIndex(where: \.isTextWithNUL) {
             throw PostgresError(
                 kind: .parameter,
                 message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold",
                 sql: sql
             )
         }
-        // All parameters in one NUL-separated buffer; the pointers into it live for the call.
-        var storage: [CChar] = []
+        // All parameters in one buffer (text NUL-terminated); the pointers into it live for the call.
+        var storage: [UInt8] = []
         var starts: [Int?] = []
-        storage.reserveCapacity(parameters.reduce(0) { $0 + ($1?.utf8.count ?? 0) + 1 })
-        for parameter in parameters {
-            guard let parameter else {
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        storage.reserveCapacity(values.reduce(0) { $0 + $1.byteCount + 1 })
+        for value in values {
+            switch value {
+            case .null:
                 starts.append(nil)
-                continue
+                formats.append(0)
+            case .text(let text):
+                starts.append(storage.count)
+                storage.append(contentsOf: text.utf8)
+                storage.append(0)
+                formats.append(0)
+            case .bytes(let bytes):
+                starts.append(storage.count)
+                storage.append(contentsOf: bytes)
+                formats.append(1)
             }
-            starts.append(storage.count)
-            storage.append(contentsOf: parameter.utf8.map { CChar(bitPattern: $0) })
-            storage.append(0)
+            lengths.append(Int32(clamping: value.byteCount))
         }
-        let result = storage.withUnsafeBufferPointer { characters in
-            let values: [UnsafePointer<CChar>?] = starts.map { start in start.map { characters.baseAddress! + $0 } }
-            return PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        storage.append(0)  // never empty, so the buffer has a base address
+        let result = storage.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { base in
+                let pointers: [UnsafePointer<CChar>?] = starts.map { start in start.map { base + $0 } }
+                return PQexecParams(handle, sql, Int32(values.count), nil, pointers, lengths, formats, 0)
+            }
         }
         return try check(result, sql: sql)
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws (its error is rethrown).
+    public func transaction<Result>(_ body: () throws -> Result) throws -> Result {
+        try execute("BEGIN")
+        let result: Result
+        do {
+            result = try body()
+            try execute("COMMIT")
+        } catch {
+            // After a failed statement or COMMIT the rollback ends the aborted transaction; on a lost connection it
+            // fails too, and its error would hide the real cause.
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+        return result
     }
 
     /// Runs several statements separated by semicolons, without parameters (PQexec: schema scripts).
@@ -112,6 +151,28 @@ public final class PostgresConnection {
         var text = String(cString: message)
         while text.last?.isNewline == true { text.removeLast() }
         return text
+    }
+}
+
+/// A statement parameter.
+public enum PostgresValue: Sendable, Hashable {
+    case null
+    /// Sent in text format; PostgreSQL converts it to the parameter's type. It must not contain a NUL byte.
+    case text(String)
+    /// Sent in binary format, for a bytea parameter: the bytes exactly.
+    case bytes([UInt8])
+
+    var isTextWithNUL: Bool {
+        if case .text(let text) = self { return text.utf8.contains(0) }
+        return false
+    }
+
+    var byteCount: Int {
+        switch self {
+        case .null: 0
+        case .text(let text): text.utf8.count
+        case .bytes(let bytes): bytes.count
+        }
     }
 }
 

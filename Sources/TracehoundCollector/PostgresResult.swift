@@ -72,3 +72,45 @@ extension String {
         return quoted
     }
 }
+
+extension PostgresResult {
+    /// The value at `row`, `column` as an integer; nil for SQL NULL or text that is not one.
+    public func int64(row: Int, column: Int) -> Int64? {
+        value(row: row, column: column).flatMap { Int64($0) }
+    }
+
+    /// A bytea value as its bytes (decoded from the server's `\x` hex text format); nil for SQL NULL.
+    public func bytes(row: Int, column: Int) -> [UInt8]? {
+        precondition(row >= 0 && row < rowCount && column >= 0 && column < columnCount, "cell out of range")
+        if PQgetisnull(handle, Int32(row), Int32(column)) != 0 { return nil }
+        guard let text = PQgetvalue(handle, Int32(row), Int32(column)) else { return nil }
+        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+        return text.withMemoryRebound(to: UInt8.self, capacity: length) { characters in
+            Self.decodeHex(UnsafeBufferPointer(start: characters, count: length))
+        }
+    }
+
+    /// `\x` then two hex digits per byte (bytea_output = hex, the default since PostgreSQL 9.0).
+    static func decodeHex(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard text.count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), text.count % 2 == 0 else {
+            return nil
+        }
+        func nibble(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(text.count / 2 - 1)
+        var index = 2
+        while index < text.count {
+            guard let high = nibble(text[index]), let low = nibble(text[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+}
