@@ -113,12 +113,43 @@ public struct CollectorLimitsConfig: Sendable, Equatable {
     }
 }
 
+/// The feed's long-poll (`GET /v1/segments?wait=S`).
+public struct CollectorFeedConfig: Sendable, Equatable {
+    public var maxWait = Duration.seconds(60)
+    public var pollInterval = Duration.milliseconds(250)
+    public init() {}
+
+    static var section: ConfigSection<CollectorFeedConfig> {
+        ConfigSection(
+            defaults: CollectorFeedConfig(),
+            keys: [
+                ConfigKey(
+                    "max_wait",
+                    \.maxWait,
+                    .duration(.zero...(.seconds(3600))),
+                    doc: "Longest a feed request waits for new segments (its wait= is capped to this); 0s: never waits."
+                ),
+                ConfigKey(
+                    "poll_interval",
+                    \.pollInterval,
+                    .duration(.milliseconds(10)...(.seconds(60))),
+                    doc: "On PostgreSQL, how often waiting feed requests look for segments other collectors stored."
+                ),
+            ]
+        )
+    }
+}
+
 public struct CollectorConfig: Sendable, Equatable {
     public var listen = ListenAddress(host: "127.0.0.1", port: 7800)
     public var store = StoreLocation.sqlite(path: "/var/lib/tracehound-collector/segments.db")
-    public var tokenFile: String?
+    /// nil (`none`) only with client certificates: the collector never runs unauthenticated.
+    public var tokenFile: String? = "/etc/tracehound-collector/tokens"
     public var tls = CollectorTLSConfig()
     public var limits = CollectorLimitsConfig()
+    public var feed = CollectorFeedConfig()
+    /// Threads serving HTTP, and as many decoding and committing batches (Collector.swift explains the split).
+    public var threads = 4
     public init() {}
 
     /// Reads and checks the config file at `path`; every problem in it is in the thrown error.
@@ -159,7 +190,7 @@ public struct CollectorConfig: Sendable, Equatable {
                     "listen",
                     \.listen,
                     .listenAddress,
-                    doc: "Address of the HTTP API: /v1/batches, /v1/segments, /healthz, /metrics."
+                    doc: "Address of the HTTP API: /v1/batches, /v1/segments, /v1/stats, /healthz, /metrics."
                 ),
                 ConfigKey(
                     "store",
@@ -174,8 +205,9 @@ public struct CollectorConfig: Sendable, Equatable {
                 ConfigKey(
                     "token_file",
                     \.tokenFile,
-                    .optional(.path),
-                    doc: "Accepted bearer tokens, one per line, optionally `token host_id` to bind a token to a host."
+                    .orNone(.path),
+                    doc: "Accepted bearer tokens, one per line, optionally `token host_id` to bind a token to a host; "
+                        + "re-read on SIGHUP. none: only client certificates (tls.client_ca_file) authenticate."
                 ),
                 ConfigKey("tls", \.tls, CollectorTLSConfig.section.type, doc: "HTTPS and client certificates."),
                 ConfigKey(
@@ -184,7 +216,25 @@ public struct CollectorConfig: Sendable, Equatable {
                     CollectorLimitsConfig.section.type,
                     doc: "Limits on what one client can make the collector hold."
                 ),
-            ]
+                ConfigKey("feed", \.feed, CollectorFeedConfig.section.type, doc: "The feed's long-poll."),
+                ConfigKey(
+                    "threads",
+                    \.threads,
+                    .int(1...1024),
+                    unit: "threads",
+                    doc: "Threads serving HTTP, and as many decoding and committing batches; when 4 × as many batches "
+                        + "wait, more are answered 503 with Retry-After. A waiting feed request holds no thread."
+                ),
+            ],
+            check: { config, checker in
+                if config.tokenFile == nil && config.tls.clientCAFile == nil {
+                    checker.error(
+                        "token_file",
+                        "with token_file: none and no tls.client_ca_file nobody could authenticate; the collector "
+                            + "never runs open: name a token file or set tls.client_ca_file"
+                    )
+                }
+            }
         )
     }
 }

@@ -2,6 +2,7 @@
 // lives in the library modules (see docs/ARCHITECTURE.md).
 import Foundation
 import TracehoundCLI
+import TracehoundCollector
 import TracehoundConfig
 
 let configFlag = Flag(
@@ -27,9 +28,8 @@ let program = Program(
                 guard let config = ConfigCommands.loadCollectorConfig(path, context: context) else {
                     return .failure
                 }
-                logger.info("config loaded", [("config", path), ("listen", "\(config.listen)")])
-                logger.error("the collector server is not built yet (issue 5); exiting", [("config", path)])
-                return .failure
+                logger.info("config loaded", [("config", path)])
+                return ServeCommand.run(config: config, logger: logger)
             }
         ),
         ConfigCommands.checkCommand(
@@ -39,25 +39,7 @@ let program = Program(
             render: { path, context in ConfigCommands.loadCollectorConfig(path, context: context)?.renderResolved() },
             defaultPath: defaultConfigPath
         ),
-        Command(
-            name: "query",
-            summary: "list stored segments",
-            synopsis:
-                "--store URL [--host H] [--rule R] [--category C] [--since D] [--min-score N] [--json]",
-            flags: [
-                Flag("store", value: "URL", help: "sqlite:///path or postgresql://..."),
-                Flag("host", value: "H", help: "only segments from this host"),
-                Flag("rule", value: "R", help: "only segments with a hit of this rule"),
-                Flag("category", value: "C", help: "only segments with a hit of this category"),
-                Flag("since", value: "D", help: "only segments stored within this duration (e.g. 24h)"),
-                Flag("min-score", value: "N", help: "only segments scoring at least N"),
-                Flag("json", help: "print NDJSON segments"),
-            ],
-            run: { _, context in
-                context.errors.write("\(context.programName): query is not built yet (issue 5).\n")
-                return .failure
-            }
-        ),
+        QueryCommand.command(),
     ]
 )
 
