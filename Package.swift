@@ -82,7 +82,10 @@ let package = Package(
 
         .executableTarget(
             name: "tracehound-bench",
-            dependencies: ["TracehoundFilter", "TracehoundPosix"],
+            dependencies: [
+                "TracehoundCollector", "TracehoundConfig", "TracehoundCore", "TracehoundFilter", "TracehoundForward",
+                "TracehoundPosix",
+            ],
             path: "Sources/tracehound-bench",
             swiftSettings: strict
         ),
@@ -105,13 +108,19 @@ let package = Package(
         ),
         .testTarget(
             name: "TracehoundCollectorTests",
-            dependencies: ["TracehoundCollector", "TracehoundCore", "TracehoundForward", "TracehoundTestKit"]
+            dependencies: [
+                "TracehoundCLI", "TracehoundCollector", "TracehoundConfig", "TracehoundCore", "TracehoundForward",
+                "TracehoundTestKit",
+            ]
         ),
         .testTarget(name: "TracehoundCLITests", dependencies: ["TracehoundCLI", "TracehoundTestKit"]),
         .testTarget(name: "E2ETests", dependencies: ["TracehoundTestKit"]),
         .testTarget(
             name: "TracehoundAgentTests",
-            dependencies: ["TracehoundAgent", "TracehoundFilter", "TracehoundCore", "TracehoundTestKit"]
+            dependencies: [
+                "TracehoundAgent", "TracehoundConfig", "TracehoundCore", "TracehoundFilter", "TracehoundForward",
+                "TracehoundSpool", "TracehoundTestKit",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,9 @@
 // The library modules report events; the daemon turns them into log lines (once per condition where they can
 // repeat) and counters. Nothing is lost silently: every drop or skip is counted and logged with its reason.
+import Synchronization
 import TracehoundCLI
+import TracehoundConfig
+import TracehoundForward
 import TracehoundPosix
 import TracehoundSources
 import TracehoundSpool
@@ -114,5 +117,89 @@ struct SpoolLogEvents: SpoolEvents {
     }
     func housekeepingFailed(_ error: Errno) {
         logger.once("spool-housekeeping", .warning, "spool housekeeping failed; will retry", [("error", "\(error)")])
+    }
+}
+
+/// The forwarder's events as log lines. The forwarder reports failures once per streak; failovers, which can
+/// repeat within a streak when every URL is down, are logged once per streak here.
+final class ForwarderLogEvents: ForwarderEvents {
+    let logger: Logger
+    private let failoverLogged = Mutex<Bool>(false)
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func started(urls: [String], inFlight: Int) {
+        logger.info(
+            "forwarding to the collector",
+            [("urls", urls.joined(separator: ",")), ("in_flight", "\(inFlight)")]
+        )
+    }
+    func insecureTLS(urls: [String]) {
+        logger.warning(
+            "sink.tls_insecure_skip_verify is on: the collector's certificate is not verified",
+            [("urls", urls.joined(separator: ","))]
+        )
+    }
+    func failureStreakStarted(url: String, retry: ForwarderRetry, retryIn: Duration) {
+        logger.warning(
+            "delivery failing; retrying with backoff until it succeeds",
+            [("url", url), ("error", retry.message), ("retry_in", DurationSyntax.format(retryIn))]
+        )
+    }
+    func credentialsRejected(url: String, retry: ForwarderRetry, retryIn: Duration) {
+        logger.error(
+            "the collector refused our credentials; check sink.token_file or the client certificate; retrying",
+            [("url", url), ("error", retry.message), ("retry_in", DurationSyntax.format(retryIn))]
+        )
+    }
+    func failureStreakEnded(url: String, failures: Int, duration: Duration) {
+        failoverLogged.withLock { $0 = false }
+        logger.info(
+            "delivery recovered",
+            [("url", url), ("failed_attempts", "\(failures)"), ("after", DurationSyntax.format(duration))]
+        )
+    }
+    func failedOver(from: String, to: String, reason: String) {
+        let first = failoverLogged.withLock { logged in
+            defer { logged = true }
+            return !logged
+        }
+        if first {
+            logger.notice("failing over to the next collector URL", [("from", from), ("to", to), ("error", reason)])
+        }
+    }
+    func returnedToFirstURL(_ url: String, from: String) {
+        logger.info("trying the first collector URL again", [("url", url), ("from", from)])
+    }
+    func deadLettered(batchID: String, url: String, status: Int, reason: String) {
+        // The spool logs the move with the file it went to; this line only adds the status for debugging.
+        logger.debug("collector refused a batch for good", [("batch", batchID), ("status", "\(status)"), ("url", url)])
+    }
+    func unreadableBatch(batchID: String, reason: String) {
+        logger.debug("spooled batch unreadable; dead-lettering it", [("batch", batchID), ("reason", reason)])
+    }
+    func queueFailed(operation: String, batchID: String?, error: String) {
+        logger.error(
+            "spool \(operation) failed; retrying",
+            [("operation", operation), ("batch", batchID ?? "-"), ("error", error)]
+        )
+    }
+    func credentialsReloaded(file: String) {
+        logger.info("token reloaded", [("file", file)])
+    }
+    func credentialsReloadFailed(file: String, reason: String) {
+        logger.warning("cannot reload the token; keeping the old one", [("file", file), ("error", reason)])
+    }
+    func stopped(statistics: ForwarderStatistics) {
+        logger.info(
+            "forwarder stopped",
+            [
+                ("sent", "\(statistics.batchesSent)"), ("acknowledged", "\(statistics.batchesAcknowledged)"),
+                ("retried", "\(statistics.batchesRetried)"), ("dead_lettered", "\(statistics.batchesDeadLettered)"),
+                ("bytes", "\(statistics.bytesSent)"),
+            ]
+        )
     }
 }

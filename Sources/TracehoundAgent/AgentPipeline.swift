@@ -13,9 +13,13 @@
 // (StreamScanner.durableOffset). After a crash the sources resume from the spool's checkpoints and produce the
 // unspooled segments again, with the same ids.
 //
+// Forwarding. With a sink, ForwarderStage delivers the spool's batches to the collector on its own threads,
+// beside the pipeline, from start to stop (ForwarderStage.swift).
+//
 // Shutdown. `stop()` stops the sources; each source thread closes its open segments and hands over final
-// checkpoints; the batch thread commits what it was given and returns. Forwarding (issue 5) is not part of it yet:
-// batches stay in the spool.
+// checkpoints; the batch thread commits what it was given and returns. Then `wait()` lets the forwarder drain the
+// spool for up to `shutdown_timeout` (also after `--once`) before closing it; undelivered batches stay for the
+// next start.
 import Foundation
 public import TracehoundCLI
 public import TracehoundConfig
@@ -31,6 +35,7 @@ public final class AgentPipeline: @unchecked Sendable {
     private let spool: Spool
     private var workers: [FileSourceWorker] = []
     private let batchStage: BatchStage
+    private let forwarder: ForwarderStage?
     private let finished = DispatchGroup()
     private let failure = FailureBox()
 
@@ -39,11 +44,13 @@ public final class AgentPipeline: @unchecked Sendable {
         self.config = config
         self.logger = logger
         try FileSystem.makeDirectories(config.dataDir)
-        spool = try Spool.open(
+        let spool = try Spool.open(
             directory: Spool.directory(inDataDirectory: config.dataDir),
             config: config.spool,
             events: SpoolLogEvents(logger: logger, counters: counters)
         )
+        self.spool = spool
+        forwarder = try config.sink.map { try ForwarderStage(sink: $0, spool: spool, logger: logger) }
         let checkpoints = Array(spool.checkpoints.values)
         for case .file(let source) in config.sources {
             workers.append(
@@ -98,6 +105,7 @@ public final class AgentPipeline: @unchecked Sendable {
                 if sourcesLeft.finishOne() { handoff.close() }
             }
         }
+        forwarder?.start()
         logger.info("running", [("sources", "\(workers.count)"), ("data_dir", config.dataDir)])
     }
 
@@ -108,12 +116,24 @@ public final class AgentPipeline: @unchecked Sendable {
         spool.stopWaiting()
     }
 
-    /// Waits for every thread; throws the first failure of any.
-    public func wait() throws {
+    /// Waits for every thread, then lets the forwarder drain the spool for up to `shutdown_timeout`; throws the
+    /// first failure of any thread. Returns how many batches are still undelivered in the spool, nil with
+    /// `sink: none`.
+    @discardableResult
+    public func wait() throws -> Int? {
         finished.wait()
+        // Nothing is appended any more: waiters in the spool (the forwarder's idle workers) need not wait.
+        spool.stopWaiting()
+        let undelivered = forwarder?.drain(timeout: config.shutdownTimeout)
         try spool.close()
-        logger.info("stopped", counters.summary)
+        logger.info("stopped", counters.summary + [("undelivered_batches", undelivered.map { "\($0)" } ?? "-")])
         if let error = failure.error { throw error }
+        return undelivered
+    }
+
+    /// Re-reads the sink's token file (SIGHUP); a bad file keeps the old token and is logged.
+    public func reloadCredentials() {
+        forwarder?.reloadCredentials()
     }
 
     private func startThread(

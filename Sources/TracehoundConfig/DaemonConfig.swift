@@ -125,7 +125,8 @@ public struct DaemonConfig: Sendable, Equatable {
                     "shutdown_timeout",
                     \.shutdownTimeout,
                     .duration(.zero...(.seconds(3600))),
-                    doc: "On SIGTERM, time allowed to drain open segments to the spool before stopping anyway."
+                    doc:
+                        "On SIGTERM (and after run --once), time the forwarder keeps delivering the spool before stopping."
                 ),
             ],
             check: { config, checker in
@@ -170,6 +171,12 @@ public struct SinkConfig: Sendable, Equatable {
     public var tlsInsecureSkipVerify = false
     public var timeout = Duration.seconds(10)
     public var connectTimeout = Duration.seconds(5)
+    /// Batches sent concurrently, each by its own worker over its own kept-alive connection.
+    public var inFlight = 2
+    /// The backoff floor: the shortest wait before a retry (and the least a Retry-After is rounded up to).
+    public var retryMin = Duration.milliseconds(200)
+    /// The backoff ceiling: the longest wait between retries of a batch (a Retry-After may ask for more).
+    public var retryMax = Duration.seconds(30)
     public init() {}
 
     static var section: ConfigSection<SinkConfig> {
@@ -214,6 +221,25 @@ public struct SinkConfig: Sendable, Equatable {
                     timeouts,
                     doc: "Deadline for the TCP and TLS handshake."
                 ),
+                ConfigKey(
+                    "in_flight",
+                    \.inFlight,
+                    .int(1...64),
+                    unit: "batches",
+                    doc: "Batches sent at once, each on its own kept-alive connection; acks may come out of order."
+                ),
+                ConfigKey(
+                    "retry_min",
+                    \.retryMin,
+                    timeouts,
+                    doc: "Shortest wait before retrying a batch; backoff doubles from here, with full jitter."
+                ),
+                ConfigKey(
+                    "retry_max",
+                    \.retryMax,
+                    timeouts,
+                    doc: "Longest wait between retries of a batch (Retry-After on 429/503 may ask up to 10m)."
+                ),
             ],
             check: { sink, checker in
                 if checker.wasWritten("url") && checker.wasWritten("urls") {
@@ -226,6 +252,13 @@ public struct SinkConfig: Sendable, Equatable {
                 }
                 if sink.keyFile != nil && sink.certFile == nil {
                     checker.error("key_file", "key_file needs cert_file, the client certificate")
+                }
+                if sink.retryMin > sink.retryMax {
+                    checker.error(
+                        "retry_min",
+                        "retry_min (\(DurationSyntax.format(sink.retryMin))) is longer than retry_max "
+                            + "(\(DurationSyntax.format(sink.retryMax)))"
+                    )
                 }
                 if sink.connectTimeout > sink.timeout {
                     checker.error(

@@ -1,6 +1,6 @@
-// What the HTTP client hands back: status, headers (with Retry-After understood) and the body bytes.
-import CCurl
-public import Foundation
+// What the HTTP client hands back: status, headers (with Retry-After understood, RetryAfter.swift) and the body
+// bytes.
+import Foundation
 
 /// A complete HTTP response. Headers are those of the final response (interim 100 Continue lines are dropped),
 /// in the order received; names keep their case, lookups ignore it.
@@ -27,35 +27,4 @@ public struct HTTPResponse: Sendable {
 
     /// The body decoded as UTF-8 (invalid sequences replaced): for messages and tests.
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
-}
-
-/// `Retry-After` (RFC 9110 §10.2.3): either a number of seconds or an HTTP-date.
-public enum RetryAfter: Sendable, Equatable {
-    case seconds(Int)
-    case date(Date)
-
-    /// Parses a header value: digits are seconds; anything else must be an HTTP-date (IMF-fixdate, or the obsolete
-    /// RFC 850 and asctime forms, which curl_getdate also reads).
-    public init?(headerValue: String) {
-        let value = headerValue.trimmingCharacters(in: .whitespaces)
-        guard !value.isEmpty else { return nil }
-        if value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            guard let seconds = Int(value) else { return nil }  // too many digits to be a real delay
-            self = .seconds(seconds)
-            return
-        }
-        // A date must name a weekday or month; curl_getdate alone would also take bare numbers and times.
-        guard value.contains(where: { $0.isLetter }) else { return nil }
-        let time = curl_getdate(value, nil)
-        guard time != -1 else { return nil }
-        self = .date(Date(timeIntervalSince1970: TimeInterval(time)))
-    }
-
-    /// How long to wait from `now`, never negative (a date in the past means "retry now").
-    public func delay(from now: Date = Date()) -> TimeInterval {
-        switch self {
-        case .seconds(let seconds): return TimeInterval(seconds)
-        case .date(let date): return max(0, date.timeIntervalSince(now))
-        }
-    }
 }

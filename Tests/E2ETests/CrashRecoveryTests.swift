@@ -33,6 +33,7 @@ final class CrashRecoveryTests: XCTestCase {
             batch: {max_bytes: 1MiB, max_wait: 200ms}
             spool: {max_bytes: 256MiB, fsync: always}
             sink: {url: "http://127.0.0.1:9/v1/batches"}
+            shutdown_timeout: 1s
             """
         )
     }
