@@ -4,8 +4,16 @@
 //   tracehound-bench raw-scan RULES FILE    the fast path's raw-line database over the same chunks
 //   tracehound-bench split FILE             line splitting alone (memchr), to set against `wc -l`
 //   tracehound-bench raw-profile RULES FILE the rules whose raw-line patterns match most often (tuning rules)
+//   tracehound-bench ingest URL TOKEN_FILE SEGMENTS BATCHES PER_BATCH CONCURRENCY
+//                                           batches of real segments POSTed to a collector (IngestBench.swift)
+//   tracehound-bench store-ingest STORE_URL SEGMENTS BATCHES PER_BATCH CONCURRENCY
+//                                           the same, decoded and stored directly: ingest's baseline without HTTP
+//   tracehound-bench latency FEED_URL TOKEN_FILE TRANSCRIPT MARKERS INTERVAL_MS EVERY
+//                                           line written to segment on the feed, p50/p99 (LatencyBench.swift)
 // Each prints one line: bytes, seconds, MB/s, matches.
 import Foundation
+import TracehoundCollector
+import TracehoundConfig
 import TracehoundFilter
 import TracehoundPosix
 
@@ -26,6 +34,10 @@ func measure(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Int) thr
     print(
         String(format: "%d bytes %.3f s %.1f MB/s %d matches", bytes, seconds, Double(bytes) / 1e6 / seconds, matches)
     )
+}
+
+func readToken(_ path: String) throws -> String {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -73,6 +85,42 @@ do {
             }
             return lines
         }
+    case "ingest":
+        guard arguments.count == 7, let batches = Int(arguments[4]), let perBatch = Int(arguments[5]),
+            let concurrency = Int(arguments[6])
+        else { throw BenchError("usage: ingest URL TOKEN_FILE SEGMENTS BATCHES PER_BATCH CONCURRENCY") }
+        try IngestBench(
+            target: .http(url: arguments[1], token: try readToken(arguments[2])),
+            segmentsFile: arguments[3],
+            batches: batches,
+            perBatch: perBatch,
+            concurrency: concurrency
+        ).run()
+    case "store-ingest":
+        guard arguments.count == 6, let batches = Int(arguments[3]), let perBatch = Int(arguments[4]),
+            let concurrency = Int(arguments[5]), case .success(let location) = StoreLocation.parse(arguments[1])
+        else { throw BenchError("usage: store-ingest STORE_URL SEGMENTS BATCHES PER_BATCH CONCURRENCY") }
+        let store = try SegmentStores.open(location)
+        defer { store.close() }
+        try IngestBench(
+            target: .store(store),
+            segmentsFile: arguments[2],
+            batches: batches,
+            perBatch: perBatch,
+            concurrency: concurrency
+        ).run()
+    case "latency":
+        guard arguments.count == 7, let markers = Int(arguments[4]), let milliseconds = Double(arguments[5]),
+            let every = Int(arguments[6])
+        else { throw BenchError("usage: latency FEED_URL TOKEN_FILE TRANSCRIPT MARKERS INTERVAL_MS EVERY") }
+        try LatencyBench(
+            feedURL: arguments[1],
+            token: try readToken(arguments[2]),
+            transcript: arguments[3],
+            markers: markers,
+            interval: milliseconds / 1000,
+            every: every
+        ).run()
     default:
         FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
         exit(2)
