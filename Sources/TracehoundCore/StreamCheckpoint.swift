@@ -17,6 +17,9 @@ public struct StreamCheckpoint: Sendable, Equatable, Hashable {
     public var marker: [UInt8]
     /// The journald cursor, for journal streams.
     public var cursor: String?
+    /// The name of the configured source that read the stream: a restart hands each source only its own
+    /// checkpoints, so two sources never both resume one file. Empty in checkpoints written before it existed.
+    public var source: String
 
     public init(
         key: String,
@@ -25,8 +28,10 @@ public struct StreamCheckpoint: Sendable, Equatable, Hashable {
         inode: UInt64 = 0,
         offset: Int64,
         marker: [UInt8] = [],
-        cursor: String? = nil
+        cursor: String? = nil,
+        source: String = ""
     ) {
+        self.source = source
         self.key = key
         self.path = path
         self.device = device
@@ -38,9 +43,10 @@ public struct StreamCheckpoint: Sendable, Equatable, Hashable {
 }
 
 extension StreamCheckpoint {
-    /// A compact binary form: fields length-prefixed, little-endian integers, version byte first.
+    /// A compact binary form: fields length-prefixed, little-endian integers, version byte first. Version 2 added
+    /// `source` at the end; version 1 is still read (with an empty source).
     public func encoded() -> [UInt8] {
-        var out: [UInt8] = [1]
+        var out: [UInt8] = [2]
         Self.appendBytes(Array(key.utf8), to: &out)
         Self.appendBytes(Array(path.utf8), to: &out)
         Self.appendInteger(device, to: &out)
@@ -53,12 +59,14 @@ extension StreamCheckpoint {
         } else {
             out.append(0)
         }
+        Self.appendBytes(Array(source.utf8), to: &out)
         return out
     }
 
     /// Decodes `encoded()` output starting at `index`, advancing it; nil when the bytes are not a checkpoint.
     public static func decode(_ bytes: [UInt8], at index: inout Int) -> StreamCheckpoint? {
-        guard index < bytes.count, bytes[index] == 1 else { return nil }
+        guard index < bytes.count, bytes[index] == 1 || bytes[index] == 2 else { return nil }
+        let version = bytes[index]
         index += 1
         guard let key = readBytes(bytes, &index), let path = readBytes(bytes, &index),
             let device = readInteger(bytes, &index), let inode = readInteger(bytes, &index),
@@ -71,6 +79,11 @@ extension StreamCheckpoint {
             guard let cursorBytes = readBytes(bytes, &index) else { return nil }
             cursor = String(decoding: cursorBytes, as: UTF8.self)
         }
+        var source: [UInt8] = []
+        if version >= 2 {
+            guard let sourceBytes = readBytes(bytes, &index) else { return nil }
+            source = sourceBytes
+        }
         return StreamCheckpoint(
             key: String(decoding: key, as: UTF8.self),
             path: String(decoding: path, as: UTF8.self),
@@ -78,7 +91,8 @@ extension StreamCheckpoint {
             inode: inode,
             offset: Int64(bitPattern: offset),
             marker: marker,
-            cursor: cursor
+            cursor: cursor,
+            source: String(decoding: source, as: UTF8.self)
         )
     }
 

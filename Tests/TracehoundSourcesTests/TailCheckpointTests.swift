@@ -97,6 +97,29 @@ final class TailCheckpointTests: XCTestCase {
         XCTAssertEqual(second.recorder.live(path)?.lines, ["b-0", "b-1"])
     }
 
+    func testAnotherSourcesCheckpointIsNeverResumed() throws {
+        // Two sources share a folder with different patterns; the daemon hands every checkpoint to every source.
+        let directory = try TemporaryDirectory()
+        let codex = directory.file("session.codex")
+        try append(codex, numberedLines("a", 0..<3))
+        var codexConfig = tailConfig([directory.file("*.codex")])
+        codexConfig.name = "codex"
+        let checkpoint = try checkpointAfterReading(codexConfig, codex, lines: 3)
+        XCTAssertEqual(checkpoint.source, "codex")
+
+        try append(codex, numberedLines("a", 3..<5))
+        var claudeConfig = tailConfig([directory.file("*.claude")])
+        claudeConfig.name = "claude"
+        let claude = directory.file("session.claude")
+        try append(claude, "c-0\n")
+        let other = try TailHarness(claudeConfig, checkpoints: [checkpoint])
+        try other.wait("its own file") { $0.live(claude)?.lines == ["c-0"] }
+        XCTAssertTrue(other.recorder.streams(at: codex).isEmpty, "the claude source must not drain the codex file")
+
+        let own = try TailHarness(codexConfig, checkpoints: [checkpoint])
+        try own.wait("the lines after the checkpoint") { $0.live(codex)?.lines == ["a-3", "a-4"] }
+    }
+
     func testTheFinalCheckpointOfARotatedStreamOutlivesItsEnd() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("app.log")

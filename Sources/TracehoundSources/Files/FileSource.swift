@@ -95,7 +95,8 @@ public final class FileSource {
     static let drainCheckInterval = Duration.milliseconds(200)
     static let finalCheckpointsKept = 4096
 
-    /// A source for `config`, resuming the streams in `checkpoints` (journald checkpoints are ignored).
+    /// A source for `config`, resuming the streams in `checkpoints` that it wrote (journald checkpoints and other
+    /// sources' are ignored: two sources must never both resume one file).
     /// Nothing is read until the first `poll`.
     public init(
         config: FileSourceConfig,
@@ -113,7 +114,10 @@ public final class FileSource {
         )
         watcher.events = events
         buffer = .allocate(byteCount: Self.readBufferBytes, alignment: 16)
-        for checkpoint in checkpoints where checkpoint.cursor == nil && checkpoint.inode != 0 {
+        for checkpoint in checkpoints
+        where checkpoint.cursor == nil && checkpoint.inode != 0
+            && (checkpoint.source.isEmpty || checkpoint.source == config.name)
+        {
             let identity = FileIdentity(device: checkpoint.device, inode: checkpoint.inode)
             checkpointsByIdentity[identity, default: []].append(checkpoint)
         }
@@ -187,7 +191,8 @@ public final class FileSource {
             device: file.identity.device,
             inode: file.identity.inode,
             offset: offset,
-            marker: marker
+            marker: marker,
+            source: config.name
         )
     }
 
