@@ -24,16 +24,9 @@ build: bootstrap
 release: bootstrap
 	$(SWIFT) build -c release
 
-# The main job: the daemon on the default config, its data under .build/run (the collector on embedded SQLite
-# joins it with issue 5; until then `sink` is never contacted and batches stay in the spool).
-RUN_DIR ?= $(CURDIR)/.build/run
-run: build
-	@mkdir -p $(RUN_DIR)
-	$(BIN)/tracehound-collector check --config $(COLLECTOR_CONFIG) >/dev/null
-	@echo "make run: the collector server is not built yet (issue 5); batches stay in $(RUN_DIR)/data/spool."
-	@echo "make run: inspect them with: $(BIN)/tracehound spool inspect --data-dir $(RUN_DIR)/data"
-	TRACEHOUND_DATA_DIR=$(RUN_DIR)/data TRACEHOUND_RULES_DIR=$(CURDIR)/etc/tracehound/rules.d \
-		$(BIN)/tracehound run --config $(CONFIG)
+# The main job: the collector on embedded SQLite and the daemon on loopback, data under ./var (scripts/run-local).
+run: release
+	scripts/run-local
 
 lint:
 	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Sources Tests
@@ -57,6 +50,7 @@ bench:
 	@scripts/bootstrap --bench
 	$(SWIFT) build -c release
 	bench/run.sh
+	bench/collector.sh
 
 install: release
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin
