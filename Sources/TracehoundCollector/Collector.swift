@@ -173,24 +173,48 @@ public final class Collector: Sendable {
 
     /// The request's credential, or nil after answering 401/403.
     func authenticate(_ request: HTTPRequest, _ reply: Reply) -> CollectorCredential? {
+        switch checkCredential(request) {
+        case .success(let credential):
+            return credential
+        case .failure(let refusal):
+            reply.reject(refusal)
+            return nil
+        }
+    }
+
+    /// Refuses a request from its head alone, before its body is read (`HTTPServerConfiguration.admit`): without
+    /// this, anyone who can connect could make the server buffer `max_body_bytes` per connection before a 401.
+    /// /healthz and /metrics stay open; everything else needs a credential.
+    public func admit(_ request: HTTPRequest) -> HTTPServerResponse? {
+        let route = CollectorRoute(path: request.path)
+        switch route {
+        case .healthz, .metrics, .other: return nil
+        case .batches, .segments, .stats: break
+        }
+        guard case .failure(let refusal) = checkCredential(request) else { return nil }
+        return refusal.response(route: route, metrics: metrics, events: events, client: request.clientAddress)
+    }
+
+    /// Who sent `request`: a token from token_file, else a verified client certificate (bound to its CN's host).
+    private func checkCredential(_ request: HTTPRequest) -> Result<CollectorCredential, Refusal> {
         if let authorization = request.header("Authorization") {
             guard let token = CollectorTokens.bearerToken(fromAuthorization: authorization),
                 let credential = tokens.withLock({ $0?.credential(forToken: token.utf8) })
             else {
-                reply.unauthorized("the bearer token is not accepted", error: "invalid_token")
-                return nil
+                return .failure(.unauthorized("the bearer token is not accepted", error: "invalid_token"))
             }
-            return credential
+            return .success(credential)
         }
         if let certificate = request.clientCertificate {
             guard let commonName = certificate.commonName, !commonName.isEmpty else {
-                reply.reject(403, .forbidden, "the client certificate (\(certificate.subject)) has no CN naming a host")
-                return nil
+                let message = "the client certificate (\(certificate.subject)) has no CN naming a host"
+                return .failure(Refusal(status: 403, reason: .forbidden, message: message))
             }
-            return .host(commonName)
+            return .success(.host(commonName))
         }
-        reply.unauthorized("credentials required: Authorization: Bearer <token> or a client certificate", error: nil)
-        return nil
+        return .failure(
+            .unauthorized("credentials required: Authorization: Bearer <token> or a client certificate", error: nil)
+        )
     }
 
     /// Whether `credential` may read the fleet's segments and stats; answers 403 when not.

@@ -273,6 +273,42 @@ private func trimmed(_ text: String) -> String {
 }
 
 /// One request's way back: its responder, and where its answer is counted.
+/// A refusal decided before answering: its status, what it is counted as, its text and extra headers.
+struct Refusal: Error, Sendable {
+    var status: Int
+    var reason: RejectionReason
+    var message: String
+    var retryAfter: Int?
+    var headers: [(name: String, value: String)] = []
+
+    /// 401 with the challenge RFC 6750 asks for; `error` is `invalid_token` when a token was presented.
+    static func unauthorized(_ message: String, error: String?) -> Refusal {
+        let challenge = "Bearer realm=\"tracehound\"" + (error.map { ", error=\"\($0)\"" } ?? "")
+        return Refusal(
+            status: 401,
+            reason: .unauthenticated,
+            message: message,
+            headers: [("WWW-Authenticate", challenge)]
+        )
+    }
+
+    /// Counts and reports the refusal and returns its answer, counted as answered: the caller must send it.
+    func response(
+        route: CollectorRoute,
+        metrics: CollectorMetrics,
+        events: @Sendable (CollectorEvent) -> Void,
+        client: String?
+    ) -> HTTPServerResponse {
+        metrics.rejected(reason)
+        events(.rejected(route: route, status: status, reason: reason, message: message, client: client))
+        var response = HTTPServerResponse.text(status, message + "\n")
+        if let retryAfter { response.headers.append(("Retry-After", String(retryAfter))) }
+        response.headers += headers
+        metrics.answered(route, status: response.status)
+        return response
+    }
+}
+
 struct Reply: Sendable {
     let route: CollectorRoute
     let responder: HTTPResponder
@@ -293,18 +329,11 @@ struct Reply: Sendable {
         retryAfter: Int? = nil,
         headers: [(name: String, value: String)] = []
     ) {
-        metrics.rejected(reason)
-        events(.rejected(route: route, status: status, reason: reason, message: message, client: client))
-        var response = HTTPServerResponse.text(status, message + "\n")
-        if let retryAfter { response.headers.append(("Retry-After", String(retryAfter))) }
-        response.headers += headers
-        send(response)
+        reject(Refusal(status: status, reason: reason, message: message, retryAfter: retryAfter, headers: headers))
     }
 
-    /// 401 with the challenge RFC 6750 asks for; `error` is `invalid_token` when a token was presented.
-    func unauthorized(_ message: String, error: String?) {
-        let challenge = "Bearer realm=\"tracehound\"" + (error.map { ", error=\"\($0)\"" } ?? "")
-        reject(401, .unauthenticated, message, headers: [("WWW-Authenticate", challenge)])
+    func reject(_ refusal: Refusal) {
+        responder.send(refusal.response(route: route, metrics: metrics, events: events, client: client))
     }
 
     func methodNotAllowed(allow: String) {

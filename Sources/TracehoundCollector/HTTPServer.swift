@@ -61,6 +61,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.configuration = configuration
         let context = ServerContext(
             handler: handler,
+            admit: configuration.admit,
             maxBodyBytes: configuration.maxBodyBytes,
             verifiesClientCertificates: configuration.tls?.clientCAPEM != nil,
             diagnostics: configuration.diagnostics

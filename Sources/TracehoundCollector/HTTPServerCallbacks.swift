@@ -15,6 +15,7 @@ import Foundation
 final class ServerContext: @unchecked Sendable {
     // @unchecked: everything but `messages` is immutable (or Sendable); `messages` is guarded by `lock`.
     let handler: @Sendable (HTTPRequest, HTTPResponder) -> Void
+    let admit: (@Sendable (HTTPRequest) -> HTTPServerResponse?)?
     let maxBodyBytes: Int
     /// Whether requests carry `clientCertificate` (mutual TLS is configured).
     let verifiesClientCertificates: Bool
@@ -25,11 +26,13 @@ final class ServerContext: @unchecked Sendable {
 
     init(
         handler: @escaping @Sendable (HTTPRequest, HTTPResponder) -> Void,
+        admit: (@Sendable (HTTPRequest) -> HTTPServerResponse?)?,
         maxBodyBytes: Int,
         verifiesClientCertificates: Bool,
         diagnostics: (@Sendable (String) -> Void)?
     ) {
         self.handler = handler
+        self.admit = admit
         self.maxBodyBytes = maxBodyBytes
         self.verifiesClientCertificates = verifiesClientCertificates
         self.diagnostics = diagnostics
@@ -87,7 +90,13 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
                 state.answered = true
                 return queue(tooLargeResponse(context.maxBodyBytes), on: connection)
             }
-            state.request.body.reserveCapacity(Int(declared))
+            // Memory follows the bytes that arrive, not what a client declares: at most 1 MiB up front.
+            state.request.body.reserveCapacity(Int(min(declared, 1 << 20)))
+        }
+        // Refuse from the head alone (no credentials, say) before any of the body is read and buffered.
+        if let refusal = context.admit?(request) {
+            state.answered = true
+            return queue(refusal, on: connection)
         }
         return th_mhd_yes()
     }

@@ -18,6 +18,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// Largest request body accepted; bigger ones get 413 without being buffered (a body without Content-Length
     /// is read and dropped past the limit; if it goes on for as much again, at least 1 MiB, the connection is cut).
     public var maxBodyBytes = 16 << 20
+    /// Called with the request's head (its body still unread and empty) before any body byte is buffered; a
+    /// response it returns is the answer, and the body is dropped. The collector refuses unauthenticated batches
+    /// here, so a client without credentials cannot make it hold `maxBodyBytes` per connection.
+    public var admit: (@Sendable (HTTPRequest) -> HTTPServerResponse?)?
     /// Receives libmicrohttpd's own diagnostics (bind errors, protocol violations) for the daemon to log.
     public var diagnostics: (@Sendable (String) -> Void)?
     /// Serve HTTPS with this certificate and key instead of plain HTTP; nil serves plain HTTP.

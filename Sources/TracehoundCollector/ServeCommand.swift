@@ -245,8 +245,10 @@ public final class CollectorService: Sendable {
             events: events
         )
         self.collector = collector
+        var configuration = Self.serverConfiguration(config, tls: tls, diagnostics: diagnostics)
+        configuration.admit = { collector.admit($0) }
         server = try HTTPServer(
-            configuration: Self.serverConfiguration(config, tls: tls, diagnostics: diagnostics),
+            configuration: configuration,
             responder: { request, responder in collector.handle(request, responder) }
         )
     }

@@ -78,12 +78,34 @@ final class CollectorIngestTests: XCTestCase {
         XCTAssertEqual(collector.service.collector.metrics.rejections(.unauthenticated), 3)
     }
 
-    func testAHostBoundTokenPostsItsOwnHostAndIsRefused403ForAnother() throws {
+    func testAnUnauthenticatedBodyIsRefusedFromItsHeadBeforeItIsUploaded() throws {
+        let collector = try CollectorHarness()
+        let body = collector.directory.file("eight-mebibytes")
+        try Data(count: 8 << 20).write(to: URL(fileURLWithPath: body))
+        // curl asks `Expect: 100-continue` for a body this big: the 401 must come instead of the 100.
+        let result = try runCommand(
+            [
+                "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_upload}", "-H", "Content-Encoding: lz4",
+                "-H", "Tracehound-Batch-Id: b-1", "--data-binary", "@" + body, collector.base + "/v1/batches",
+            ],
+            check: true
+        )
+        let fields = result.stdoutText.split(separator: " ")
+        XCTAssertEqual(fields.first, "401", result.stdoutText)
+        XCTAssertLessThan(Int(fields.last ?? "") ?? .max, 1 << 20, "the body was uploaded before the refusal")
+        XCTAssertEqual(collector.service.collector.metrics.rejections(.unauthenticated), 1)
+    }
+
+    func testAHostBoundTokenPostsItsOwnHostAndIsRefused400ForAnother() throws {
         let collector = try CollectorHarness()
         var other = BatchBuilder(host: "agent-2", maxBytes: 1 << 20)
         let foreign = try CollectorFixtures.batch(host: "agent-2", count: 2, builder: &other)
         let refused = try collector.post(foreign, token: CollectorHarness.agentToken)
-        XCTAssertEqual(refused.status, 403)
+        XCTAssertEqual(
+            refused.status,
+            400,
+            "a batch naming another host can never be accepted: dead-lettered, not retried"
+        )
         XCTAssertEqual(
             refused.bodyText,
             "line 1: host \"agent-2\" is not the host this credential is bound to (\"agent-1\")\n"
@@ -183,7 +205,14 @@ final class CollectorIngestTests: XCTestCase {
         let getBatches = try collector.get("/v1/batches")
         XCTAssertEqual(getBatches.status, 405)
         XCTAssertEqual(getBatches.header("Allow"), "POST")
-        let postFeed = try HTTPClient().post(url: collector.base + "/v1/segments", body: [1])
+        // Credentials are checked from the head first: without them even a wrong method is a 401.
+        let anonymousPost = try HTTPClient().post(url: collector.base + "/v1/segments", body: [1])
+        XCTAssertEqual(anonymousPost.status, 401)
+        let postFeed = try HTTPClient().post(
+            url: collector.base + "/v1/segments",
+            body: [1],
+            headers: [("Authorization", "Bearer \(CollectorHarness.fleetToken)")]
+        )
         XCTAssertEqual(postFeed.status, 405)
 
         let metrics = try collector.get("/metrics", token: nil)
