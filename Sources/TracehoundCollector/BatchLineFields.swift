@@ -16,6 +16,22 @@ struct LineFields {
         BatchRejection(.invalidLine, "line \(number): " + (place.isEmpty ? "" : place + ": ") + message)
     }
 
+    /// Refuses a member named twice in `object`, and a top-level `cursor`. The collector reads the first of
+    /// duplicate names while common JSON readers keep the last, so a duplicate `host` could pass the host check
+    /// and reach the central pipeline as another host; and the feed puts its own `cursor` first in every line.
+    func checkMembers(of object: JSONValue, topLevel: Bool = false, at place: String = "") throws(BatchRejection) {
+        var seen = Set<[UInt8]>()
+        for (key, _) in document.members(of: object) {
+            let name = document.stringBytes(key) ?? []
+            if topLevel && name == Array("cursor".utf8) {
+                throw invalid("\"cursor\" is reserved: the feed adds it", at: place)
+            }
+            guard seen.insert(name).inserted else {
+                throw invalid("member \"\(String(decoding: name, as: UTF8.self).prefix(80))\" appears twice", at: place)
+            }
+        }
+    }
+
     // MARK: Lines
 
     func segment(_ root: JSONValue, line: UnsafeRawBufferPointer) throws(BatchRejection) -> IngestSegment {
@@ -33,6 +49,7 @@ struct LineFields {
         )
         if let stream = document.member("stream", of: root), document.kind(of: stream) != .null {
             guard document.kind(of: stream) == .object else { throw invalid("\"stream\" must be an object") }
+            try checkMembers(of: stream, at: "stream")
             segment.streamPath = try optionalString("path", of: stream, at: "stream")
             segment.session = try optionalString("session", of: stream, at: "stream")
         }
@@ -49,6 +66,7 @@ struct LineFields {
         for (index, hit) in document.elements(of: hits).enumerated() {
             let place = "hits[\(index)]"
             guard document.kind(of: hit) == .object else { throw invalid("must be an object", at: place) }
+            try checkMembers(of: hit, at: place)
             segment.hits.append(
                 IngestHit(
                     rule: try string("rule", of: hit, at: place),

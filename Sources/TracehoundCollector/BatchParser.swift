@@ -15,7 +15,8 @@ public struct BatchRejection: Error, Sendable, Equatable, CustomStringConvertibl
         case corruptFrame = "corrupt_frame"
         /// A line is not a valid protocol line (400).
         case invalidLine = "invalid_line"
-        /// A line names another host than the credential is bound to (403).
+        /// A line names another host than the credential is bound to (400: the batch can never be accepted from
+        /// this credential, so the agent must dead-letter it rather than retry it forever as it would a 403).
         case foreignHost = "foreign_host"
     }
 
@@ -31,8 +32,7 @@ public struct BatchRejection: Error, Sendable, Equatable, CustomStringConvertibl
     public var status: Int {
         switch reason {
         case .decodedTooLarge: return 413
-        case .corruptFrame, .invalidLine: return 400
-        case .foreignHost: return 403
+        case .corruptFrame, .invalidLine, .foreignHost: return 400
         }
     }
 
@@ -43,13 +43,15 @@ public struct BatchRejection: Error, Sendable, Equatable, CustomStringConvertibl
 public final class BatchParser {
     public let maxDecodedBytes: Int
     private let decompressor: LZ4FrameDecompressor
-    private var json = JSONParser(maxDepth: 64)
+    /// Its index is bounded like the decoded text: 16 bytes a value, at most max_decoded_bytes of them.
+    private var json: JSONParser
     /// A line that spans the decoder's output chunks, gathered here.
     private var pending: [UInt8] = []
 
     public init(maxDecodedBytes: Int) throws(LZ4FrameError) {
         self.maxDecodedBytes = maxDecodedBytes
         decompressor = try LZ4FrameDecompressor(maxDecodedBytes: maxDecodedBytes)
+        json = JSONParser(maxDepth: 64, maxValues: max(1024, maxDecodedBytes / 16))
     }
 
     /// The batch in `frame`. With `boundHost`, every line must name that host (else `.foreignHost`).
@@ -137,6 +139,7 @@ private struct LineValidator {
         let fields = LineFields(document: document, number: number)
         let root = document.root
         guard document.kind(of: root) == .object else { throw fields.invalid("not a JSON object") }
+        try fields.checkMembers(of: root, topLevel: true)
         let version = try fields.required("v", of: root)
         guard document.kind(of: version) == .number, Array(document.sourceText(version)) == [UInt8(ascii: "1")] else {
             throw fields.invalid("\"v\" must be 1, the protocol version this collector speaks")

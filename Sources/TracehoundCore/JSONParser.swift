@@ -47,6 +47,7 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
         case invalidNumber = "invalid number"
         case invalidLiteral = "invalid literal"
         case tooDeep = "nesting deeper than the limit"
+        case tooManyValues = "more values than the limit"
         case trailingBytes = "bytes after the value"
         case tooLong = "input longer than 4 GiB"
     }
@@ -72,11 +73,15 @@ struct JSONNode {
 public struct JSONParser: Sendable {
     /// Containers nested deeper than this make the line a syntax error.
     public let maxDepth: Int
+    /// Values (and keys) allowed in one document: each costs 16 bytes of index, so a reader of untrusted lines
+    /// (the collector) bounds the index, which could otherwise grow to 8 times the line (`[0,0,0,…]`).
+    public let maxValues: Int
     private var nodes: [JSONNode] = []
     private var openContainers: [Int] = []
 
-    public init(maxDepth: Int = 512) {
+    public init(maxDepth: Int = 512, maxValues: Int = Int.max) {
         self.maxDepth = maxDepth
+        self.maxValues = maxValues
     }
 
     /// Validates `bytes` as exactly one JSON value (whitespace around it allowed) and indexes it.
@@ -91,7 +96,8 @@ public struct JSONParser: Sendable {
         var builder = TapeBuilder(
             bytes: base.assumingMemoryBound(to: UInt8.self),
             count: bytes.count,
-            maxDepth: maxDepth
+            maxDepth: maxDepth,
+            maxValues: maxValues
         )
         swap(&builder.nodes, &nodes)
         swap(&builder.openContainers, &openContainers)
@@ -130,14 +136,16 @@ private struct TapeBuilder {
     let bytes: UnsafePointer<UInt8>
     let count: Int
     let maxDepth: Int
+    let maxValues: Int
     var nodes: [JSONNode] = []
     var openContainers: [Int] = []
     var sawInvalidUTF8 = false
 
-    init(bytes: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
+    init(bytes: UnsafePointer<UInt8>, count: Int, maxDepth: Int, maxValues: Int) {
         self.bytes = bytes
         self.count = count
         self.maxDepth = maxDepth
+        self.maxValues = maxValues
     }
 
     private func fail(_ reason: JSONSyntaxError.Reason, _ offset: Int) -> JSONSyntaxError {
@@ -164,6 +172,7 @@ private struct TapeBuilder {
             case .value:
                 i = skipWhitespace(i)
                 guard i < count else { throw fail(.unexpectedEnd, i) }
+                guard nodes.count < maxValues else { throw fail(.tooManyValues, i) }
                 switch bytes[i] {
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     let isObject = bytes[i] == UInt8(ascii: "{")

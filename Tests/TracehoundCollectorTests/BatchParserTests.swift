@@ -82,6 +82,19 @@ final class BatchParserTests: XCTestCase {
                 #"line 3: "records" must be a non-negative integer"#
             ),
             (#"{"v":1,"type":"heartbeat","host":"h","time":"t"}"#, #"line 3: missing "version""#),
+            // A duplicate name would be read first-wins here and last-wins by the pipeline's JSON readers.
+            (
+                Self.goodSegment.replacingOccurrences(of: #""host":"h""#, with: #""host":"h","host":"other""#),
+                #"line 3: member "host" appears twice"#
+            ),
+            (
+                Self.goodSegment.replacingOccurrences(of: #""rule":"r","#, with: #""rule":"r","rule":"q","#),
+                #"line 3: hits[0]: member "rule" appears twice"#
+            ),
+            (
+                Self.goodSegment.replacingOccurrences(of: #""score":3"#, with: #""score":3,"cursor":99"#),
+                #"line 3: "cursor" is reserved"#
+            ),
         ]
         for (line, message) in cases {
             // Line 2 is empty: empty lines are skipped but still counted, so line numbers match the text.
@@ -95,6 +108,19 @@ final class BatchParserTests: XCTestCase {
         }
     }
 
+    func testALineOfTinyValuesCannotMakeTheIndexOutgrowTheDecodedLimit() throws {
+        // 300,000 zeros in 600 KB: its index would take 4.8 MB, over the 1 MiB decoded limit it is bounded by.
+        let zeros = Array(repeating: "0", count: 300_000).joined(separator: ",")
+        let line = Self.goodSegment.replacingOccurrences(of: #""score":3"#, with: #""score":3,"z":[\#(zeros)]"#)
+        let parser = try BatchParser(maxDecodedBytes: 1 << 20)
+        XCTAssertThrowsError(try parser.parse(frame: try frame([line]), batchID: "b")) { error in
+            let rejection = error as? BatchRejection
+            XCTAssertEqual(rejection?.status, 400)
+            XCTAssertTrue(rejection?.message.contains("more values than the limit") == true, "\(error)")
+        }
+        XCTAssertEqual(try parser.parse(frame: try frame([Self.goodSegment]), batchID: "c").batch.segments.count, 1)
+    }
+
     func testFieldsANewerAgentAddsAreAcceptedAndATrailingNewlineIsOptional() throws {
         let extended = Self.goodSegment.replacingOccurrences(of: #""score":3"#, with: #""score":3,"novel":{"x":[1]}"#)
         let (batch, _) = try BatchParser(maxDecodedBytes: 1 << 20).parse(frame: try frame([extended]), batchID: "b")
@@ -106,7 +132,7 @@ final class BatchParserTests: XCTestCase {
         let body = try frame([Self.goodSegment, heartbeat])
         let refused = rejection(body, boundHost: "h")
         XCTAssertEqual(refused?.reason, .foreignHost)
-        XCTAssertEqual(refused?.status, 403)
+        XCTAssertEqual(refused?.status, 400)
         XCTAssertEqual(
             refused?.message,
             #"line 2: host "other" is not the host this credential is bound to ("h")"#
