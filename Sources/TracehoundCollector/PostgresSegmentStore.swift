@@ -243,6 +243,11 @@ final class PostgresSegmentStore: SegmentStore {
     private static func connect(_ url: String) throws -> PostgresConnection {
         let connection = try PostgresConnection(url)
         try connection.execute("SET bytea_output = hex")
+        // Every collector's ingest waits on one lock: a collector cut off mid-transaction must not hold it for the
+        // hours TCP keepalive takes. The server ends a session idle inside a transaction after a minute, and an
+        // ingest that waits half a minute for the lock fails (answered 503, the agent retries).
+        try connection.execute("SET idle_in_transaction_session_timeout = '60s'")
+        try connection.execute("SET lock_timeout = '30s'")
         return connection
     }
 

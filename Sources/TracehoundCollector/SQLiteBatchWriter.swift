@@ -65,8 +65,10 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         for batch in batches {
             do {
                 try connection.execute("SAVEPOINT batch")
-                results.append(.success(try write(batch, receivedAt: time)))
+                let written = try write(batch, receivedAt: time)
+                // Recorded only once released: a failing RELEASE must leave exactly one result, a failure.
                 try connection.execute("RELEASE batch")
+                results.append(.success(written))
             } catch {
                 do {
                     try connection.execute("ROLLBACK TO batch; RELEASE batch")
