@@ -5,6 +5,8 @@
 //   2xx                         acknowledge: the collector committed the batch (or already had it)
 //   401, 403                    retry with backoff, loudly: credentials are a local problem, not the batch's
 //   408, 429                    retry; 429 honours Retry-After
+//   404, 405                    retry with backoff, and fail over: the URL is no batch endpoint (a sink.url without
+//                               /v1/batches, a proxy's wrong route); dead-lettering would drop every batch
 //   other 4xx (400, 413, ...)   dead-letter with the status and the start of the body: resending cannot help
 //   503                         retry honouring Retry-After, and fail over to the next URL
 //   other 5xx                   retry with backoff, and fail over
@@ -22,7 +24,7 @@ public struct ForwarderRetry: Sendable, Equatable {
         case throttled(status: Int)
         /// A 5xx status.
         case serverError(status: Int)
-        /// A status the protocol does not use here (1xx, 3xx, > 599).
+        /// A status the protocol does not use here (1xx, 3xx, > 599), or 404/405: a URL that is no batch endpoint.
         case unexpectedStatus(status: Int)
         /// No answer at all.
         case transport(HTTPClientError.Kind)
@@ -87,6 +89,14 @@ public enum ForwarderDecision: Sendable, Equatable {
                     retryAfter: response.retryAfter,
                     failover: false,
                     message: message
+                )
+            )
+        case 404, 405:
+            self = .retry(
+                ForwarderRetry(
+                    cause: .unexpectedStatus(status: status),
+                    failover: true,
+                    message: message + " (not a batch endpoint: check sink.url)"
                 )
             )
         case 400...499:

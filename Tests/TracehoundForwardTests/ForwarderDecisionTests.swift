@@ -28,7 +28,7 @@ final class ForwarderDecisionTests: XCTestCase {
     }
 
     func testClientErrorsButAuthenticationTimeoutAndThrottlingAreDeadLettered() {
-        for status in [400, 404, 405, 409, 410, 411, 413, 415, 422, 451, 499] {
+        for status in [400, 409, 410, 411, 413, 415, 422, 451, 499] {
             guard case .deadLetter(let decided, _) = decide(status) else {
                 return XCTFail("\(status) not dead-lettered")
             }
@@ -36,6 +36,13 @@ final class ForwarderDecisionTests: XCTestCase {
         }
         for status in [401, 403, 408, 429] {
             XCTAssertNotNil(retry(status), "\(status) is retried")
+        }
+    }
+
+    func testAURLThatIsNoBatchEndpointIsRetriedOnTheNextURLNotDeadLettered() {
+        for status in [404, 405] {
+            XCTAssertEqual(retry(status)?.cause, .unexpectedStatus(status: status))
+            XCTAssertEqual(retry(status)?.failover, true)
         }
     }
 
