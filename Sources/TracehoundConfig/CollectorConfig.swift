@@ -40,7 +40,8 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
 public struct CollectorTLSConfig: Sendable, Equatable {
     public var certFile: String?
     public var keyFile: String?
-    /// When set, clients must present a certificate signed by this CA (they may then go without a token).
+    /// When set, a client certificate signed by this CA authenticates its CN's host, as a host-bound token would;
+    /// clients with a token need none (a certificate is asked for, not required).
     public var clientCAFile: String?
     public init() {}
 
@@ -59,7 +60,8 @@ public struct CollectorTLSConfig: Sendable, Equatable {
                     "client_ca_file",
                     \.clientCAFile,
                     .optional(.path),
-                    doc: "PEM CA bundle; clients must present a certificate it signed."
+                    doc: "PEM CA bundle; a client certificate it signed authenticates the host named by its CN "
+                        + "(a bearer token still works without one)."
                 ),
             ],
             check: { tls, checker in
