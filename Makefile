@@ -8,6 +8,8 @@ CONFIG     ?= etc/tracehound/tracehound.yaml
 COLLECTOR_CONFIG ?= etc/tracehound/collector.yaml
 # Warnings are errors in the test build, so a warning cannot land unnoticed.
 TEST_FLAGS ?= -Xswiftc -warnings-as-errors
+# The toolchain's llvm-cov: Debian's own reads an older profile format than swift writes.
+LLVM_COV   ?= $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/llvm-cov
 BIN        := .build/debug
 RELEASE    := .build/release
 
@@ -40,7 +42,7 @@ test: bootstrap lint
 # Line coverage per file, for the spool, the tailer and the collector (STYLE.md).
 coverage: bootstrap
 	$(SWIFT) test --enable-code-coverage
-	llvm-cov report $$($(SWIFT) build --show-bin-path)/tracehoundPackageTests.xctest \
+	$(LLVM_COV) report $$($(SWIFT) build --show-bin-path)/tracehoundPackageTests.xctest \
 		-instr-profile=$$($(SWIFT) build --show-bin-path)/codecov/default.profdata \
 		-ignore-filename-regex='(\.build|Tests)/'
 
