@@ -137,9 +137,7 @@ struct CollectorSetup {
             ]
         )
         guard query.status == 0 else { throw WholePathError("query failed: \(query.stderrText)") }
-        return try query.stdout.split(separator: 0x0A).map {
-            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])
-        }
+        return try jsonObjects(query.stdout)
     }
 }
 
@@ -153,7 +151,7 @@ struct AgentSetup {
         sinkURL: String,
         tokenFile: String?,
         extraSink: String = "",
-        extra: String = ""
+        shutdownTimeout: String = "5s"
     )
         throws
     {
@@ -188,8 +186,7 @@ struct AgentSetup {
               retry_max: 1s
               \(token)
               \(extraSink)
-            shutdown_timeout: 5s
-            \(extra)
+            shutdown_timeout: \(shutdownTimeout)
             """
         )
     }
@@ -200,6 +197,13 @@ struct AgentSetup {
             ["run", "--config", config, "--log-format", "logfmt"],
             log: directory.file("daemon.log")
         )
+    }
+}
+
+/// Every NDJSON line of `data` parsed (what `query --json` and `spool export` print).
+func jsonObjects(_ data: Data) throws -> [[String: Any]] {
+    try data.split(separator: 0x0A).map {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])
     }
 }
 
