@@ -17,13 +17,14 @@
 // - GET /v1/stats, GET /healthz, GET /metrics.
 //
 // Credentials: a token without a host ("fleet") may post for any host and read; a host-bound credential (a token
-// listed with a host id, or a client certificate, whose CN is its host) may post only lines naming its host (403
-// otherwise) and may not read the fleet's feed or stats (403).
+// listed with a host id, or a client certificate, whose CN is its host) may post only lines naming its host (400
+// otherwise: that batch can never be accepted) and may not read the fleet's feed or stats (403).
 //
 // Answers are decided once, here: 401 (with WWW-Authenticate), 403, 400 naming the first bad line, 415, 413
 // (decoded size; the body size is refused by the server before the handler runs), 503 with Retry-After when the
-// store fails, the ingest queue is full or the collector is shutting down. The library never logs: it reports `CollectorEvent`s and counts
-// everything in `CollectorMetrics`; the serve command turns events into log lines.
+// store fails, the ingest queue is full or the collector is shutting down, 429 with Retry-After when an agent
+// sends more than `limits.batches_per_host_per_minute` (HostRateLimiter.swift). The library never logs: it
+// reports `CollectorEvent`s and counts everything in `CollectorMetrics`; the serve command turns them into logs.
 //
 // Shutdown (`shutDown(timeout:)`): new batches are answered 503 (the agent retries, nothing is lost), waiting feed
 // requests are answered at once with what they have (nothing), and the call returns when every ingest in flight
@@ -54,6 +55,8 @@ public struct CollectorSettings: Sendable {
     public var feedPollInterval: Duration?
     /// Threads that decode and commit batches; 4 × as many batches may wait for one.
     public var ingestWorkers = 4
+    /// Batches one agent may send a minute before it is answered 429 with Retry-After; 0: no limit.
+    public var batchesPerHostPerMinute = 0
 
     public init() {}
 
@@ -61,6 +64,7 @@ public struct CollectorSettings: Sendable {
         maxDecodedBytes = config.limits.maxDecodedBytes
         maxFeedWait = config.feed.maxWait
         ingestWorkers = config.threads
+        batchesPerHostPerMinute = config.limits.batchesPerHostPerMinute
         if case .postgresql = config.store { feedPollInterval = config.feed.pollInterval }
     }
 }
@@ -80,6 +84,8 @@ public final class Collector: Sendable {
     private let ingestsInFlight = DispatchGroup()
     /// Reports store failures once per kind.
     let storeHealth: StoreHealth
+    /// nil without `limits.batches_per_host_per_minute`.
+    let rateLimiter: HostRateLimiter?
 
     public init(
         settings: CollectorSettings,
@@ -96,6 +102,7 @@ public final class Collector: Sendable {
         self.metrics = metrics
         self.storeHealth = storeHealth
         workers = IngestWorkers(count: settings.ingestWorkers, capacity: 4 * settings.ingestWorkers)
+        rateLimiter = HostRateLimiter(batchesPerMinute: settings.batchesPerHostPerMinute)
         waiters = FeedWaiters(
             pollInterval: settings.feedPollInterval,
             read: { after, limit in try Self.readFeed(store, after: after, limit: limit) },

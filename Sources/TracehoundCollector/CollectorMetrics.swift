@@ -29,6 +29,7 @@ public enum RejectionReason: String, Sendable, CaseIterable {
     case badRequest = "bad_request"
     case storeUnavailable = "store_unavailable"
     case busy
+    case rateLimited = "rate_limited"
     case shuttingDown = "shutting_down"
 }
 

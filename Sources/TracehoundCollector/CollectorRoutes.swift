@@ -32,6 +32,15 @@ extension Collector {
                 headers: [("Accept-Encoding", "lz4")]
             )
         }
+        let agent = credential.boundHost ?? request.clientAddress ?? "unknown"
+        if let wait = rateLimiter?.admit(agent) {
+            return reply.reject(
+                429,
+                .rateLimited,
+                "\(agent) sent more than limits.batches_per_host_per_minute; retry in \(wait) s",
+                retryAfter: wait
+            )
+        }
         guard beginIngest(reply) else { return }
         let accepted = workers.submit { [self] in
             defer { endIngest() }

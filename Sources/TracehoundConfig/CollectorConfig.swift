@@ -83,6 +83,7 @@ public struct CollectorLimitsConfig: Sendable, Equatable {
     public var maxBodyBytes = 16 << 20
     public var maxDecodedBytes = 64 << 20
     public var maxConnections = 256
+    public var batchesPerHostPerMinute = 0
     public init() {}
 
     static var section: ConfigSection<CollectorLimitsConfig> {
@@ -109,6 +110,14 @@ public struct CollectorLimitsConfig: Sendable, Equatable {
                     .int(1...65536),
                     unit: "connections",
                     doc: "Connections served at once; more wait in the kernel's backlog."
+                ),
+                ConfigKey(
+                    "batches_per_host_per_minute",
+                    \.batchesPerHostPerMinute,
+                    .int(0...1_000_000),
+                    unit: "batches",
+                    doc: "Batches one agent (its credential's host, or its address) may send a minute, with ten "
+                        + "seconds' worth as a burst; more are answered 429 with Retry-After. 0: no limit."
                 ),
             ]
         )

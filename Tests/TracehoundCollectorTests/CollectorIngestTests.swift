@@ -96,6 +96,24 @@ final class CollectorIngestTests: XCTestCase {
         XCTAssertEqual(collector.service.collector.metrics.rejections(.unauthenticated), 1)
     }
 
+    func testAnAgentOverItsBatchRateIsAnswered429WithRetryAfterAndOthersAreNot() throws {
+        // 6 a minute: a burst of one, then one every 10 s.
+        let collector = try CollectorHarness { $0.limits.batchesPerHostPerMinute = 6 }
+        var builder = BatchBuilder(host: CollectorHarness.agentHost, maxBytes: 1 << 20)
+        let first = try CollectorFixtures.batch(host: CollectorHarness.agentHost, count: 1, builder: &builder)
+        XCTAssertEqual(try collector.post(first, token: CollectorHarness.agentToken).status, 200)
+        let over = try CollectorFixtures.batch(host: CollectorHarness.agentHost, first: 1, count: 1, builder: &builder)
+        let refused = try collector.post(over, token: CollectorHarness.agentToken)
+        XCTAssertEqual(refused.status, 429, refused.bodyText)
+        let wait = try XCTUnwrap(refused.header("Retry-After").flatMap { Int($0) })
+        XCTAssertTrue((1...10).contains(wait), "Retry-After \(wait): the seconds until the next token")
+        XCTAssertEqual(collector.service.collector.metrics.rejections(.rateLimited), 1)
+        // Another agent (the fleet token, keyed by this address) has a bucket of its own.
+        var other = BatchBuilder(host: "agent-9", maxBytes: 1 << 20)
+        let batch = try CollectorFixtures.batch(host: "agent-9", count: 1, builder: &other)
+        XCTAssertEqual(try collector.post(batch).status, 200)
+    }
+
     func testAHostBoundTokenPostsItsOwnHostAndIsRefused400ForAnother() throws {
         let collector = try CollectorHarness()
         var other = BatchBuilder(host: "agent-2", maxBytes: 1 << 20)
