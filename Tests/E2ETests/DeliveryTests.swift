@@ -115,4 +115,47 @@ final class DeliveryTests: XCTestCase {
         XCTAssertEqual(daemon.stop(), 0, daemon.logTail())
         XCTAssertEqual(collector.stop(), 0, collector.logTail())
     }
+
+    func testAnAgentOverItsBatchRateGets429AndWaitsOutRetryAfter() throws {
+        let directory = try TemporaryDirectory()
+        // 30 a minute: a burst of 5, then one batch every 2 s, so each 429 says Retry-After: 2 (or 1).
+        let collectorSetup = try CollectorSetup(directory, extra: "limits: {batches_per_host_per_minute: 30}")
+        let collector = try collectorSetup.startAndWait()
+        let token = try directory.write("agent/token", collectorSetup.token + "\n")
+        let agent = try AgentSetup(directory, sinkURL: collectorSetup.baseURL + "/v1/batches", tokenFile: token)
+        let daemon = try agent.start()
+        var writer = TranscriptWriter(seed: 8)
+        let log = directory.file("logs/agent.log")
+        // A dozen bursts, each spooled before the next is written: a dozen batches, more than the burst of five.
+        for _ in 0..<12 {
+            try writer.append(60, to: log)
+            let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: log)[.size] as? Int)
+            try waitUntil("the burst spooled", timeout: 60) {
+                let inspect = try runCommand(
+                    [
+                        builtProductsDirectory() + "/tracehound", "spool", "inspect", "--data-dir",
+                        directory.file("data"),
+                    ]
+                )
+                return inspect.stdoutText.contains("offset \(size) ")
+            }
+        }
+        try waitUntil("every suspicious line stored despite the rate limit", timeout: 180) {
+            Set(suspiciousMarkers(in: try collectorSetup.storedSegments()).keys) == writer.expected
+        }
+        XCTAssertEqual(daemon.stop(), 0, daemon.logTail())
+
+        let metrics = try runCommand(["curl", "-fsS", collectorSetup.baseURL + "/metrics"], check: true).stdoutText
+        func counter(_ name: String) -> Int {
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+        }
+        let limited = counter("tracehound_collector_rejections_total{reason=\"rate_limited\"}")
+        let stored = counter("tracehound_collector_batches_total{result=\"stored\"}")
+        XCTAssertGreaterThan(stored, 6, "enough batches to pass the burst")
+        XCTAssertGreaterThan(limited, 0, "the rate limit answered 429")
+        // An agent that ignored Retry-After (backoff from 200 ms) would be refused many times per stored batch.
+        XCTAssertLessThanOrEqual(limited, 2 * stored, "429s: \(limited) for \(stored) batches")
+        XCTAssertEqual(collector.stop(), 0, collector.logTail())
+    }
 }

@@ -151,7 +151,8 @@ struct AgentSetup {
         sinkURL: String,
         tokenFile: String?,
         extraSink: String = "",
-        shutdownTimeout: String = "5s"
+        shutdownTimeout: String = "5s",
+        batchBytes: String = "1MiB"
     )
         throws
     {
@@ -178,8 +179,8 @@ struct AgentSetup {
               - {type: file, name: agents, include: ["\(directory.file("logs"))/*.log*"], format: text,
                  rescan_interval: 1s, rotate_wait: 1s}
             rules: {include: ["\(rules)"], min_score: 10}
-            segments: {context_before: 2, context_after: 2, idle_close: 1s}
-            batch: {max_bytes: 1MiB, max_wait: 200ms}
+            segments: {context_before: 2, context_after: 2, idle_close: 1s, max_bytes: \(batchBytes)}
+            batch: {max_bytes: \(batchBytes), max_wait: 200ms}
             spool: {max_bytes: 256MiB, fsync: always}
             sink:
               url: \(sinkURL)
