@@ -43,31 +43,11 @@ enum LogLine {
 
     /// `{"time":"…","level":"info","msg":"…","key":"value"}`
     static func json(level: LogLevel, message: String, fields: [(String, String)], date: Date) -> String {
-        var line = "{\"time\":\"\(timestamp(date))\",\"level\":\"\(level.name)\",\"msg\":\(jsonString(message))"
+        var line = "{\"time\":\"\(timestamp(date))\",\"level\":\"\(level.name)\",\"msg\":\(JSONQuoting.quoted(message))"
         for (key, value) in fields {
-            line += ",\(jsonString(key)):\(jsonString(value))"
+            line += ",\(JSONQuoting.quoted(key)):\(JSONQuoting.quoted(value))"
         }
         return line + "}\n"
-    }
-
-    static func jsonString(_ value: String) -> String {
-        var escaped = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\t": escaped += "\\t"
-            case "\r": escaped += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    escaped += String(format: "\\u%04x", scalar.value)
-                } else {
-                    escaped.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return escaped + "\""
     }
 
     /// A journal field name: upper case letters, digits and `_`, not starting with `_` or a digit.

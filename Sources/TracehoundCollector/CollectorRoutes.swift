@@ -84,7 +84,7 @@ extension Collector {
             )
         )
         let answer =
-            "{\"batch\":\(JSONText.string(batchID)),\"stored\":\(result.stored),"
+            "{\"batch\":\(JSONQuoting.quoted(batchID)),\"stored\":\(result.stored),"
             + "\"duplicates\":\(result.duplicates)}\n"
         reply.send(
             HTTPServerResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(answer.utf8))
@@ -126,11 +126,11 @@ extension Collector {
             return reply.reject(503, .storeUnavailable, "the store is unavailable; retry", retryAfter: 1)
         }
         let entries = hosts.map { host -> String in
-            let hits = host.hitsPerRule.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\($0.value)" }
-            return "{\"host\":\(JSONText.string(host.host)),"
+            let hits = host.hitsPerRule.sorted { $0.key < $1.key }.map { "\(JSONQuoting.quoted($0.key)):\($0.value)" }
+            return "{\"host\":\(JSONQuoting.quoted(host.host)),"
                 + "\"last_batch\":\(JSONText.date(host.lastBatchAt)),"
                 + "\"last_heartbeat\":\(JSONText.date(host.lastHeartbeatAt)),"
-                + "\"version\":\(host.version.map(JSONText.string) ?? "null"),"
+                + "\"version\":\(host.version.map(JSONQuoting.quoted) ?? "null"),"
                 + "\"segments\":\(host.segments),\"hits\":{\(hits.joined(separator: ","))},"
                 + "\"records_scanned\":\(host.recordsScanned),\"bytes_scanned\":\(host.bytesScanned)}"
         }
@@ -256,22 +256,6 @@ struct FeedQuery: Equatable {
 
 /// JSON text for the answers the collector writes itself.
 enum JSONText {
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
     static func date(_ date: Date?) -> String {
         date.map { "\"\(Timestamp.rfc3339($0))\"" } ?? "null"
     }
@@ -281,7 +265,6 @@ private func trimmed(_ text: String) -> String {
     text.trimmingCharacters(in: .whitespaces)
 }
 
-/// One request's way back: its responder, and where its answer is counted.
 /// A refusal decided before answering: its status, what it is counted as, its text and extra headers.
 struct Refusal: Error, Sendable {
     var status: Int
@@ -318,6 +301,7 @@ struct Refusal: Error, Sendable {
     }
 }
 
+/// One request's way back: its responder, and where its answer is counted.
 struct Reply: Sendable {
     let route: CollectorRoute
     let responder: HTTPResponder

@@ -90,6 +90,16 @@ extension RecordFlags {
     }
 }
 
+/// A string as a JSON string literal, quotes included: the one escaper behind segments, log lines and the
+/// collector's answers.
+public enum JSONQuoting {
+    public static func quoted(_ text: String) -> String {
+        var writer = JSONWriter(out: [])
+        writer.string(text)
+        return String(decoding: writer.out, as: UTF8.self)
+    }
+}
+
 /// Appends JSON text to a byte buffer.
 struct JSONWriter {
     var out: [UInt8]
