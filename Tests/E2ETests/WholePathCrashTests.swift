@@ -15,7 +15,7 @@ final class WholePathCrashTests: XCTestCase {
         var writer = TranscriptWriter(seed: 20_261_125)
         let log = directory.file("logs/agent.log")
         var rotation = 0
-        var collector: ChildProcess? = try collectorSetup.start()
+        var collector: BackgroundProcess? = try collectorSetup.start()
 
         for round in 0..<20 {
             if collector?.isRunning != true { collector = try collectorSetup.start() }

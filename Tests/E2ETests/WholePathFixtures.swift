@@ -4,49 +4,6 @@ import Foundation
 import TracehoundTestKit
 import XCTest
 
-/// A child process whose stderr goes to a log file that survives restarts, so a failure can show its tail.
-final class ChildProcess {
-    let process = Process()
-    let log: String
-
-    init(_ executable: String, _ arguments: [String], log: String, environment: [String: String]? = nil) throws {
-        self.log = log
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = FileHandle.nullDevice
-        if !FileManager.default.fileExists(atPath: log) {
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardError = handle
-        try process.run()
-    }
-
-    var isRunning: Bool { process.isRunning }
-    var pid: Int32 { process.processIdentifier }
-
-    /// Sends `signal` and waits for the exit; returns the exit status (or the signal number when killed).
-    @discardableResult
-    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    func logTail(_ bytes: Int = 4000) -> String {
-        String(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(bytes))
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-}
-
 struct WholePathError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -103,8 +60,8 @@ struct CollectorSetup {
 
     var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
-    func start() throws -> ChildProcess {
-        try ChildProcess(
+    func start() throws -> BackgroundProcess {
+        try BackgroundProcess(
             builtProductsDirectory() + "/tracehound-collector",
             ["serve", "--config", config, "--log-format", "logfmt"],
             log: directory.file("collector.log")
@@ -112,7 +69,7 @@ struct CollectorSetup {
     }
 
     /// Starts the collector and waits until it answers /healthz.
-    func startAndWait(extraCurlArguments: [String] = []) throws -> ChildProcess {
+    func startAndWait(extraCurlArguments: [String] = []) throws -> BackgroundProcess {
         let collector = try start()
         do {
             try waitUntil("the collector answers /healthz", timeout: 60) {
@@ -192,8 +149,8 @@ struct AgentSetup {
         )
     }
 
-    func start() throws -> ChildProcess {
-        try ChildProcess(
+    func start() throws -> BackgroundProcess {
+        try BackgroundProcess(
             builtProductsDirectory() + "/tracehound",
             ["run", "--config", config, "--log-format", "logfmt"],
             log: directory.file("daemon.log")

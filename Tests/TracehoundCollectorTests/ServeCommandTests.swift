@@ -7,20 +7,17 @@ import XCTest
 
 /// The built collector running `serve`, its stderr in a file the test reads.
 private final class ServedCollector {
-    let process = Process()
-    let logPath: String
+    let child: BackgroundProcess
+    var process: Process { child.process }
+    var log: String { child.log }
 
     init(config: String, logPath: String) throws {
-        self.logPath = logPath
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: builtProductsDirectory() + "/tracehound-collector")
-        process.arguments = ["serve", "--config", config, "--log-format", "logfmt"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try process.run()
+        child = try BackgroundProcess(
+            builtProductsDirectory() + "/tracehound-collector",
+            ["serve", "--config", config, "--log-format", "logfmt"],
+            log: logPath
+        )
     }
-
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// The port from the "listening" line, once it is logged.
     func port() throws -> Int {
@@ -35,14 +32,7 @@ private final class ServedCollector {
         return try XCTUnwrap(found, "not listening; log:\n\(log)")
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    func signal(_ number: Int32) { child.signal(number) }
 }
 
 final class ServeCommandTests: XCTestCase {
