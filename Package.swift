@@ -118,8 +118,8 @@ let package = Package(
         .testTarget(
             name: "TracehoundAgentTests",
             dependencies: [
-                "TracehoundAgent", "TracehoundConfig", "TracehoundCore", "TracehoundFilter", "TracehoundForward",
-                "TracehoundSpool", "TracehoundTestKit",
+                "TracehoundAgent", "TracehoundCollector", "TracehoundConfig", "TracehoundCore", "TracehoundFilter",
+                "TracehoundForward", "TracehoundSpool", "TracehoundTestKit",
             ]
         ),
     ],
